@@ -1,0 +1,191 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from core import audit, config as config_module, jobs, tenancy
+from core.extensions import babel, csrf, db, login_manager, migrate
+from core.plugins import discovery
+from core.plugins.manifest import PluginError
+from core.plugins.registry import Registry
+
+log = logging.getLogger(__name__)
+_session_events_installed = False
+
+
+def _install_session_events() -> None:
+    global _session_events_installed
+    if not _session_events_installed:
+        tenancy.install(Session)
+        audit.install(Session)
+        jobs.install(Session)
+        _session_events_installed = True
+
+
+def _select_locale():
+    if not has_request_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
+    wanted = request.args.get("lang")
+    if wanted in ("zh", "en"):
+        session["lang"] = wanted
+    if session.get("lang") in ("zh", "en"):
+        return session["lang"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    return "zh"
+
+
+def create_app(config: dict | None = None, plugins: list[str] | None = None) -> Flask:
+    """Build the app. ``plugins``: package names to install; ``None`` discovers them."""
+    app = Flask(__name__, instance_path=str(config_module.ROOT / "instance"))
+    Path(app.instance_path).mkdir(exist_ok=True)
+    app.config.update(config_module.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+    config_module.check_safe(app.config)
+
+    if plugins is None:
+        plugins = discovery.discover(config_module.ROOT / "plugins")
+    registry = Registry(discovery.load(list(plugins)))
+    app.extensions["gentou"] = registry
+
+    db.init_app(app)
+    _install_session_events()
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    translation_dirs = [str(config_module.ROOT / "core" / "translations")]
+    for m in registry.installed():
+        folder = _package_dir(m.package) / "translations"
+        if folder.is_dir():
+            translation_dirs.append(str(folder))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from core import models  # noqa: F401  (declares the host's tables)
+    _apply_plugin_declarations(app, registry)
+    _register_core_blueprints(app)
+    _install_request_hooks(app, registry)
+    _install_migrations(app, registry)
+
+    from core.cli import gentou_cli
+    registry.per_plugin("register_cli", group=gentou_cli)
+    app.cli.add_command(gentou_cli)
+    return app
+
+
+def _package_dir(package: str) -> Path:
+    import importlib.util
+    spec = importlib.util.find_spec(package)
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
+    from core.declarations import Job, MenuItem
+
+    for name, models in registry.per_plugin("register_models"):
+        for model in models or []:
+            if not model.__tablename__.startswith(f"{name}_"):
+                raise PluginError(f"plugin {name}: table {model.__tablename__} must start with '{name}_'")
+    for name, blueprints in registry.per_plugin("register_blueprints", app=app):
+        for bp in blueprints or []:
+            if bp.name != name and not bp.name.startswith(f"{name}_"):
+                raise PluginError(f"plugin {name}: blueprint {bp.name} must be named after the plugin")
+            if bp.name in app.blueprints:
+                raise PluginError(f"plugin {name}: blueprint {bp.name} registered twice")
+            app.register_blueprint(bp, url_prefix=bp.url_prefix or f"/{name}")
+            registry.blueprint_plugin[bp.name] = name
+    for name, items in registry.per_plugin("register_menu"):
+        registry.menu += [MenuItem(**{**item.__dict__, "plugin": name}) for item in items or []]
+    for name, jobs in registry.per_plugin("register_jobs"):
+        for job in jobs or []:
+            full = f"{name}.{job.name}"
+            if full in registry.jobs:
+                raise PluginError(f"plugin {name}: job {full} declared twice")
+            registry.jobs[full] = Job(name=full, func=job.func, description=job.description, plugin=name)
+
+
+def _register_core_blueprints(app: Flask) -> None:
+    from core.admin import bp as admin_bp
+    from core.auth import bp as auth_bp
+    from core.health import bp as health_bp
+    from core.home import bp as home_bp
+    from core.ui import install as install_ui
+
+    for bp in (auth_bp, home_bp, admin_bp, health_bp):
+        app.register_blueprint(bp)
+    install_ui(app)
+
+
+def _install_request_hooks(app: Flask, registry: Registry) -> None:
+    from core.modules import is_enabled
+
+    @app.before_request
+    def _enter_tenant():
+        user = current_user if current_user.is_authenticated else None
+        g._gentou_tokens = (
+            tenancy.set_current_group(user.group_id if user else None),
+            audit.set_actor(user.id if user else None, user.username if user else "anonymous"),
+        )
+        blueprint = (request.blueprint or "").split(".")[0]
+        plugin = registry.blueprint_plugin.get(blueprint)
+        if plugin is None:
+            return None
+        view = current_app.view_functions.get(request.endpoint)
+        if user is None:
+            if getattr(view, "gentou_public", False):
+                return None
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not is_enabled(user.group_id, plugin):
+            abort(404)
+        return None
+
+    @app.teardown_request
+    def _leave_tenant(exc):
+        tokens = g.pop("_gentou_tokens", None)
+        if tokens:
+            tenancy._current_group.reset(tokens[0])
+            audit.reset_actor(tokens[1])
+
+
+def _install_migrations(app: Flask, registry: Registry) -> None:
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    locations = [str(config_module.ROOT / "migrations" / "versions")]
+    for m in registry.installed():
+        folder = _package_dir(m.package) / "migrations"
+        if folder.is_dir():
+            locations.append(str(folder))
+    app.config["GENTOU_MIGRATION_LOCATIONS"] = locations
+    app.cli.add_command(_db_group_upgrading_all_branches(), "db")
+
+
+def _db_group_upgrading_all_branches():
+    """Flask-Migrate's ``db`` group whose ``upgrade`` defaults to every branch head ("heads")."""
+    import copy
+
+    from flask_migrate.cli import db as migrate_group
+
+    upgrade = copy.copy(migrate_group.commands["upgrade"])
+    upgrade.params = [copy.copy(p) for p in upgrade.params]
+    for param in upgrade.params:
+        if param.name == "revision":
+            param.default = "heads"
+    group = copy.copy(migrate_group)
+    group.commands = {**migrate_group.commands, "upgrade": upgrade}
+    return group
+
+
+@migrate.configure
+def _alembic_branches(alembic_config):
+    """Each plugin's ``migrations/`` folder is a version location (its own Alembic branch)."""
+    locations = current_app.config.get("GENTOU_MIGRATION_LOCATIONS")
+    if locations:
+        alembic_config.set_main_option("path_separator", "os")
+        alembic_config.set_main_option("version_locations", os.pathsep.join(locations))
+    return alembic_config

@@ -1,0 +1,125 @@
+"""``flask --app wsgi gentou ...``: modules, demo data, users. Plugins add commands (register_cli)."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core import roles
+from core.audit import acting_as
+from core.extensions import db
+from core.models import GroupCompany, User
+from core.tenancy import tenant
+
+gentou_cli = AppGroup("gentou", help="Gentou administration.")
+
+
+def group_by_code(code: str) -> GroupCompany:
+    group = db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == code))
+    if group is None:
+        raise click.ClickException(f"unknown group company '{code}' (known: "
+                                   + ", ".join(db.session.scalars(db.select(GroupCompany.code))) + ")")
+    return group
+
+
+@gentou_cli.group("modules")
+def modules_cli():
+    """List, enable and disable modules of a group company."""
+
+
+@modules_cli.command("list")
+@click.option("--company", required=True, help="code of the group company")
+def modules_list(company):
+    from core.modules import enabled_modules
+    group = group_by_code(company)
+    registry = current_app.extensions["gentou"]
+    enabled = enabled_modules(group.id)
+    click.echo(f"{'module':<20} {'version':<10} {'state':<9} {'depends':<30} summary")
+    for m in registry.installed():
+        state = "enabled" if m.name in enabled else "disabled"
+        click.echo(f"{m.name:<20} {m.version:<10} {state:<9} {','.join(m.depends) or '-':<30} {m.summary}")
+
+
+@modules_cli.command("enable")
+@click.argument("name")
+@click.option("--company", required=True, help="code of the group company")
+def modules_enable(name, company):
+    from core.modules import ModuleError, enable
+    group = group_by_code(company)
+    with acting_as(None, "cli"):
+        try:
+            added = enable(group.id, name, actor="cli")
+        except ModuleError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    if not added:
+        click.echo(f"{name} was already enabled for {company}")
+    for n in added:
+        click.echo(f"enabled {n} for {company}" + ("" if n == name else f" (with {name})"))
+
+
+@modules_cli.command("disable")
+@click.argument("name")
+@click.option("--company", required=True, help="code of the group company")
+def modules_disable(name, company):
+    from core.modules import ModuleError, disable
+    group = group_by_code(company)
+    with acting_as(None, "cli"):
+        try:
+            disable(group.id, name)
+        except ModuleError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"disabled {name} for {company}")
+
+
+@gentou_cli.command("create-group")
+@click.argument("code")
+@click.argument("name")
+@click.option("--short-name", default="", help="short name used in labels, e.g. 锦艺")
+def create_group(code, name, short_name):
+    """Create a group company (a tenant)."""
+    if db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == code)):
+        raise click.ClickException(f"group company '{code}' already exists")
+    with acting_as(None, "cli"):
+        db.session.add(GroupCompany(code=code, name=name, short_name=short_name))
+        db.session.commit()
+    click.echo(f"created group company {code} {name}")
+
+
+@gentou_cli.command("create-user")
+@click.option("--company", required=True, help="code of the group company")
+@click.option("--username", required=True)
+@click.option("--name", required=True, help="display name, e.g. 张三")
+@click.option("--role", "role_codes", multiple=True, type=click.Choice(roles.ALL), required=True)
+@click.option("--mobile", default="")
+@click.password_option()
+def create_user(company, username, name, role_codes, mobile, password):
+    """Create a user of a group company."""
+    group = group_by_code(company)
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise click.ClickException(f"password too short: at least {minimum} characters")
+    if db.session.scalar(db.select(User.id).where(User.username == username)):
+        raise click.ClickException(f"username '{username}' is taken")
+    with tenant(group.id), acting_as(None, "cli"):
+        user = User(username=username, name=name, mobile=mobile, group_id=group.id)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        user.set_roles(role_codes)
+        db.session.commit()
+    click.echo(f"created user {username} ({', '.join(role_codes)}) in {company}")
+
+
+@gentou_cli.command("demo")
+def demo():
+    """Create (or complete) the demo group with the manual's projects and one user per role."""
+    from core.demo import PASSWORD, ensure_demo
+    with acting_as(None, "demo"):
+        group, accounts = ensure_demo()
+    click.echo(f"demo group company: {group.code} {group.name}")
+    click.echo(f"{'account':<12} {'role':<24} name")
+    for username, role, name in accounts:
+        click.echo(f"{username:<12} {role:<24} {name}")
+    click.echo(f"password for every demo account: {PASSWORD}")

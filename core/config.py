@@ -1,0 +1,49 @@
+"""Configuration from the environment, with safe defaults for the embedded run."""
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "gentou-embedded-default-secret-do-not-use-in-production"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance / 'gentou.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(instance: Path) -> dict:
+    env = os.environ.get("GENTOU_ENV", "development")
+    return {
+        "GENTOU_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LOGIN_MAX_FAILURES": int(os.environ.get("GENTOU_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(os.environ.get("GENTOU_LOGIN_LOCK_MINUTES", "15")),
+        "PAGE_SIZE": 20,
+        "PASSWORD_MIN_LENGTH": 8,
+    }
+
+
+def check_safe(config) -> None:
+    """Refuse to start in production with the embedded default secret."""
+    if config.get("GENTOU_ENV") == "production" and config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET):
+        raise ConfigError("GENTOU_ENV=production requires SECRET_KEY to be set to a private value.")

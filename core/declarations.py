@@ -1,0 +1,42 @@
+"""What plugins declare through the ``register_*`` hooks; the host applies them."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+
+@dataclasses.dataclass(frozen=True)
+class MenuItem:
+    """An entry of the top menu (section "main"), the 后台管理 tabs ("admin") or 个人中心 ("personal").
+
+    ``roles`` limits who sees it (empty: every signed-in user); ``weight`` orders entries,
+    lighter first; ``endpoint`` is a Flask endpoint of the declaring plugin.
+    """
+
+    label: str
+    endpoint: str
+    section: str = "main"
+    weight: int = 100
+    roles: tuple[str, ...] = ()
+    plugin: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """A background job ``<plugin>.<name>``: ``func(**kwargs)`` with ids only, never ORM objects.
+
+    The host runs it with the app context and the group company set, after checking that the
+    declaring module is still enabled for that company.
+    """
+
+    name: str
+    func: Callable
+    description: str = ""
+    plugin: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """A business event of one group company, emitted inside the transaction that caused it."""
+
+    group_id: int

@@ -1,0 +1,20 @@
+"""The home page: greeting and the projects the user may open, by company."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from core.extensions import db
+from core.models import Company, Project
+from core.permissions import projects_query
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    projects = db.session.scalars(projects_query(current_user).order_by(Project.name)).all()
+    companies = {c.id: c for c in db.session.scalars(db.select(Company)).all()}
+    by_company: dict[int, list[Project]] = {}
+    for p in projects:
+        by_company.setdefault(p.company_id, []).append(p)
+    return render_template("home.html", by_company=by_company, companies=companies)

@@ -1,0 +1,121 @@
+"""Every hook a Gentou plugin may implement.
+
+A plugin implements hooks in its ``hooks.py`` with ``@hookimpl`` (from ``core.hookspecs``);
+``create_app`` registers that module under the plugin's name and calls ``check_pending()``,
+so an implementation whose name matches no spec below stops start-up.
+
+Two kinds of hook:
+
+* Installed-level hooks (``register_*``) are called once per process on every installed
+  plugin, whatever any company enabled; they return declarations that the host applies
+  (and in which it rejects duplicates). All tables exist for every tenant.
+* Tenant-level hooks (``on_event``) are called per group company only on the plugins that
+  company has enabled (``registry.hooks_for(group_id)``).
+
+pluggy calls implementations in reverse registration order; nothing may rely on that: where
+order matters the declarations carry an explicit ``weight``.
+"""
+import pluggy
+
+PROJECT = "gentou"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_models():
+    """Return the plugin's SQLAlchemy model classes.
+
+    Called once at start-up, before blueprints. Importing the classes declares their tables
+    on ``core.extensions.db``; every table name must start with ``<plugin>_``, else start-up
+    stops naming the plugin and the table.
+
+    Example::
+
+        @hookimpl
+        def register_models():
+            from plugins.subscription.models import Subscription
+            return [Subscription]
+    """
+
+
+@hookspec
+def register_blueprints(app):
+    """Return the plugin's Flask blueprints (a list), given the app being built.
+
+    Called once at start-up. A blueprint's name must be the plugin name or start with
+    ``<plugin>_``; the host mounts it at ``/<plugin>`` unless it sets its own ``url_prefix``,
+    answers 404 on it for every group company that has not enabled the plugin, and requires
+    sign-in for its views (a view marked with ``core.auth.public`` is exempt).
+
+    Example::
+
+        @hookimpl
+        def register_blueprints(app):
+            from plugins.subscription.views import bp
+            return [bp]
+    """
+
+
+@hookspec
+def register_menu():
+    """Return ``core.declarations.MenuItem`` entries for the menus.
+
+    Called once at start-up. The host shows an entry only to users of a group company that
+    enabled the plugin, and only to the entry's ``roles`` (all signed-in users when empty).
+
+    Example::
+
+        @hookimpl
+        def register_menu():
+            return [MenuItem(label=_l("认购明细"), endpoint="subscription.details", weight=20)]
+    """
+
+
+@hookspec
+def register_jobs():
+    """Return ``core.declarations.Job`` declarations of the plugin's background jobs.
+
+    Called once at start-up; the job's full name is ``<plugin>.<name>`` and must be unique.
+    ``core.jobs.enqueue(name, group_id, **ids)`` runs it (RQ with Redis, in-process after
+    the commit without); at run time the host refuses it when the plugin is disabled for
+    ``group_id``.
+
+    Example::
+
+        @hookimpl
+        def register_jobs():
+            return [Job(name="send_notice", func=send_notice)]
+    """
+
+
+@hookspec
+def register_cli(group):
+    """Add the plugin's click commands to the ``flask gentou`` command group.
+
+    Called once at start-up with the ``click.Group``; return nothing.
+
+    Example::
+
+        @hookimpl
+        def register_cli(group):
+            group.add_command(dingtalk_cli)
+    """
+
+
+@hookspec
+def on_event(event):
+    """React to a business event (a ``core.declarations.Event`` subclass) of one company.
+
+    Called by ``core.events.emit`` inside the transaction that caused the event, only on
+    plugins the event's group company has enabled. Write rows (outbox, follow-up records)
+    in the current session or enqueue jobs with ids; make no network call here.
+    Return value ignored.
+
+    Example::
+
+        @hookimpl
+        def on_event(event):
+            if isinstance(event, SubscriptionConfirmed):
+                enqueue("agreements.generate", event.group_id, subscription_id=event.subscription_id)
+    """

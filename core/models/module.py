@@ -1,0 +1,20 @@
+"""Which modules (plugins) a group company has enabled."""
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.extensions import db
+from core.tenancy import TenantMixin
+
+
+class ModuleState(TenantMixin, db.Model):
+    """A module enabled for a group company; no row means disabled."""
+
+    __tablename__ = "core_module_state"
+    __table_args__ = (sa.UniqueConstraint("group_id", "module"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module: Mapped[str] = mapped_column(sa.String(60))
+    enabled_at: Mapped[dt.datetime]
+    enabled_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    reason: Mapped[str] = mapped_column(sa.String(120), default="")

@@ -1,0 +1,94 @@
+"""People: users, their roles, and which projects they are authorised on per role."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core import roles
+from core.extensions import db
+from core.tenancy import TenantMixin
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, TenantMixin, db.Model):
+    """A person who signs in: staff of the group or a partner (合伙人)."""
+
+    __tablename__ = "core_user"
+    __audited__ = True
+    __audit_exclude__ = ("password_hash", "failed_logins", "locked_until", "last_login_at")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    mobile: Mapped[str] = mapped_column(sa.String(20), default="")
+    email: Mapped[str] = mapped_column(sa.String(120), default="")
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_company.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    last_login_at: Mapped[dt.datetime | None]
+
+    company = relationship("Company")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, *wanted: str) -> bool:
+        return bool(self.roles.intersection(wanted))
+
+    def set_roles(self, wanted) -> None:
+        wanted = set(wanted)
+        self.role_rows = [r for r in self.role_rows if r.role in wanted]
+        for role in sorted(wanted - self.roles):
+            self.role_rows.append(UserRole(role=role, group_id=self.group_id))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def role_labels(self) -> list[str]:
+        return [str(roles.LABELS[r]) for r in roles.ALL if r in self.roles]
+
+    def __str__(self):
+        return self.name
+
+
+class UserRole(TenantMixin, db.Model):
+    """One role held by a user (账号及角色)."""
+
+    __tablename__ = "core_user_role"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
+    __audited__ = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(30))
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ProjectAuthorisation(TenantMixin, db.Model):
+    """项目授权: a user may work on a project in one of their roles."""
+
+    __tablename__ = "core_project_authorisation"
+    __table_args__ = (sa.UniqueConstraint("user_id", "project_id", "role"),)
+    __audited__ = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(30))

@@ -1,0 +1,60 @@
+"""A plugin's ``__manifest__.py``: a literal dict, read as data and validated."""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+REQUIRED = {"name": str, "version": str, "summary": str}
+OPTIONAL = {"depends": list, "auto_enable": bool, "label": str}
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be installed; the message names it. Start-up stops."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    name: str
+    version: str
+    summary: str
+    package: str
+    depends: tuple[str, ...] = ()
+    auto_enable: bool = False
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+
+def parse(text: str, package: str, where: str) -> Manifest:
+    """Parse and validate manifest source ``text`` of ``package`` (``where`` names the file)."""
+    try:
+        data = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError) as exc:
+        raise PluginError(f"plugin {package}: {where} is not a literal dict ({exc})") from None
+    if not isinstance(data, dict):
+        raise PluginError(f"plugin {package}: {where} must be a dict")
+    unknown = set(data) - set(REQUIRED) - set(OPTIONAL)
+    if unknown:
+        raise PluginError(f"plugin {package}: unknown manifest keys {sorted(unknown)}")
+    for key, kind in REQUIRED.items():
+        if not isinstance(data.get(key), kind) or not data[key]:
+            raise PluginError(f"plugin {package}: manifest needs '{key}' ({kind.__name__})")
+    for key, kind in OPTIONAL.items():
+        if key in data and not isinstance(data[key], kind):
+            raise PluginError(f"plugin {package}: manifest '{key}' must be a {kind.__name__}")
+    if not NAME.match(data["name"]):
+        raise PluginError(f"plugin {package}: name '{data['name']}' must be lower_snake_case")
+    if data["name"] != package.rsplit(".", 1)[-1]:
+        raise PluginError(f"plugin {package}: manifest name '{data['name']}' differs from its package")
+    depends = data.get("depends", [])
+    if not all(isinstance(d, str) and NAME.match(d) for d in depends):
+        raise PluginError(f"plugin {data['name']}: 'depends' must list plugin names")
+    if data["name"] in depends:
+        raise PluginError(f"plugin {data['name']}: depends on itself")
+    return Manifest(name=data["name"], version=data["version"], summary=data["summary"], package=package,
+                    depends=tuple(depends), auto_enable=data.get("auto_enable", False),
+                    label=data.get("label", ""))

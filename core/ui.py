@@ -1,0 +1,85 @@
+"""Menus, template filters and error pages shared by every screen."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import roles
+from core.declarations import MenuItem
+from core.extensions import db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+CORE_MENU = [
+    MenuItem(_l("首页"), "home.index", "main", 0),
+    MenuItem(_l("后台管理"), "admin.projects", "main", 900, (roles.ADMIN,)),
+    MenuItem(_l("城市公司"), "admin.companies", "admin", 10, (roles.ADMIN,)),
+    MenuItem(_l("项目维护"), "admin.projects", "admin", 20, (roles.ADMIN,)),
+    MenuItem(_l("账号及角色"), "admin.users", "admin", 30, (roles.ADMIN,)),
+    MenuItem(_l("模块"), "admin.modules", "admin", 80, (roles.ADMIN,)),
+    MenuItem(_l("系统日志"), "admin.audit_log", "admin", 90, (roles.ADMIN,)),
+]
+
+
+def menu(section: str) -> list[MenuItem]:
+    """Entries of ``section`` that the signed-in user may see, lightest first."""
+    if not current_user.is_authenticated:
+        return []
+    from core.modules import enabled_modules
+    enabled = enabled_modules(current_user.group_id)
+    items = CORE_MENU + current_app.extensions["gentou"].menu
+    return sorted(
+        (i for i in items if i.section == section and (not i.plugin or i.plugin in enabled)
+         and (not i.roles or current_user.has_role(*i.roles))),
+        key=lambda i: (i.weight, str(i.label)))
+
+
+def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in Asia/Shanghai."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def money(value) -> str:
+    """1234.5 -> "1,234.50"; blank for None."""
+    if value is None:
+        return ""
+    return f"{decimal.Decimal(value).quantize(decimal.Decimal('0.01')):,}"
+
+
+def install(app) -> None:
+    app.jinja_env.filters.update(localtime=localtime, money=money)
+
+    @app.context_processor
+    def _globals():
+        group = None
+        if current_user.is_authenticated:
+            from core.models import GroupCompany
+            group = db.session.get(GroupCompany, current_user.group_id)
+        return {"menu": menu, "current_group": group, "current_locale": str(get_locale()),
+                "role_labels": roles.LABELS}
+
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        return render_template("errors/error.html", code=403, message=_("您没有权限执行此操作。")), 403
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        return render_template("errors/error.html", code=404, message=_("页面不存在。")), 404
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc):
+        db.session.rollback()
+        flash(_("该记录已被他人修改，请刷新后重试。"), "danger")
+        return redirect(request.referrer or url_for("home.index"))

@@ -1,0 +1,83 @@
+"""Fixtures: one app with the sample plugins, a real database (SQLite file or DATABASE_URL)."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+
+import pytest
+
+from core import create_app
+from core.extensions import db
+
+SAMPLE_PLUGINS = ["tests.sample_plugins.ledger", "tests.sample_plugins.ledger_report",
+                  "tests.sample_plugins.ledger_glue"]
+_TMP = tempfile.mkdtemp(prefix="gentou-test-")
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
+
+
+def make_app(**config):
+    base = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(), "REDIS_URL": None,
+            "SECRET_KEY": "test-secret", "SERVER_NAME": None}
+    base.update(config)
+    return create_app(base, plugins=config.pop("plugins", SAMPLE_PLUGINS))
+
+
+@pytest.fixture(scope="session")
+def app():
+    application = make_app()
+    with application.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+    from tests.sample_plugins.ledger.hooks import RECEIVED
+    RECEIVED.clear()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def login(client, username, password=None):
+    from tests.factories import PASSWORD
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": password or PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def post(client, url, data=None, **kwargs):
+    """POST a form the way a browser does: with the CSRF token of the session."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)

@@ -1,0 +1,1 @@
+"""Test plugin: a per-project ledger of notes."""

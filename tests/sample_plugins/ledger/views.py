@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from core.events import emit
+from core.extensions import db
+from core.permissions import project_or_404
+from tests.sample_plugins.ledger.events import EntryAdded
+from tests.sample_plugins.ledger.models import LedgerEntry
+
+bp = Blueprint("ledger", __name__, template_folder="templates")
+
+
+@bp.route("/")
+def index():
+    entries = db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id)).all()
+    return render_template("ledger/index.html", entries=entries)
+
+
+@bp.route("/entries/<int:entry_id>")
+def entry(entry_id):
+    row = db.session.scalar(db.select(LedgerEntry).where(LedgerEntry.id == entry_id))
+    if row is None:
+        return "not found", 404
+    return f"{row.note} {row.amount}"
+
+
+@bp.route("/projects/<int:project_id>/entries", methods=["POST"])
+def add(project_id):
+    project = project_or_404(current_user, project_id)
+    row = LedgerEntry(project_id=project.id, amount=Decimal(request.form["amount"]), note=request.form.get("note", ""))
+    db.session.add(row)
+    db.session.flush()
+    emit(EntryAdded(group_id=current_user.group_id, entry_id=row.id))
+    db.session.commit()
+    return str(row.id), 201
