@@ -29,6 +29,7 @@ def enqueue(name: str, group_id: int, **kwargs) -> None:
     """Run job ``name`` for ``group_id`` once the current transaction commits."""
     if name not in current_app.extensions["gentou"].jobs:
         raise KeyError(f"unknown job {name}")
+    db.session.connection()  # begin the transaction now, so that its rollback drops the job
     db.session.info.setdefault("gentou_jobs", []).append((name, group_id, kwargs))
 
 
