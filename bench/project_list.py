@@ -12,6 +12,7 @@ A benchmark, not a test: it prints figures and always exits 0 unless the harness
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -78,6 +79,7 @@ def seed(app) -> None:
 
 
 def serve(app):
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" noise under load
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}"
@@ -145,6 +147,7 @@ def bench(label: str, url: str, seconds: float) -> None:
     finally:
         for s in sessions:
             s.close()
+        server.task_dispatcher.shutdown()  # let in-flight requests finish before closing the sockets
         server.close()
         with app.app_context():
             db.session.remove()

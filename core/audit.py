@@ -77,7 +77,7 @@ def _row(obj, action, before, after) -> dict:
     return {
         "group_id": group_id, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
         "actor": name, "action": action, "record_table": obj.__tablename__,
-        "record_id": str(inspect(obj).identity[0]) if inspect(obj).identity else "",
+        "record_id": ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj)),
         "summary": str(obj)[:200], "before": before, "after": after,
     }
 

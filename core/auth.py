@@ -71,13 +71,17 @@ def login():
                 session["lang"] = user.locale
             return redirect(_safe_next(request.args.get("next")))
         else:
+            locked = False
             if user is not None:
                 user.failed_logins += 1
                 if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-                    user.failed_logins = 0
-                    user.locked_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+                    user.failed_logins, user.locked_until, locked = 0, now + dt.timedelta(minutes=minutes), True
                 db.session.commit()
-            flash(_("账号或密码不正确"), "danger")
+            if locked:
+                flash(_("登录失败次数过多，账号已锁定，请 %(m)s 分钟后再试。", m=minutes), "danger")
+            else:
+                flash(_("账号或密码不正确"), "danger")
     return render_template("auth/login.html", form=form)
 
 

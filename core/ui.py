@@ -58,8 +58,15 @@ def money(value) -> str:
     return f"{decimal.Decimal(value).quantize(decimal.Decimal('0.01')):,}"
 
 
+def changes(value: dict | None) -> str:
+    """Audit before/after values as readable text (Chinese kept as is)."""
+    if not value:
+        return ""
+    return "; ".join(f"{k}={v}" for k, v in value.items())
+
+
 def install(app) -> None:
-    app.jinja_env.filters.update(localtime=localtime, money=money)
+    app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
 
     @app.context_processor
     def _globals():

@@ -38,7 +38,7 @@ class ProjectForm(FlaskForm):
     is_settled = BooleanField(_l("清算"))
     is_joint_operation = BooleanField(_l("合作操盘"))
     operator = SelectField(_l("操盘方"))
-    acquisition_method = SelectField(_l("取得方式"), choices=[(m, m) for m in ACQUISITION_METHODS])
+    acquisition_method = SelectField(_l("取得方式"), choices=list(ACQUISITION_METHODS.items()))
 
 
 class UserForm(FlaskForm):

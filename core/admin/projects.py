@@ -9,7 +9,7 @@ from core.admin import bp
 from core.admin.forms import ProjectForm
 from core.extensions import db
 from core.models import Batch, Company, GroupCompany, Project
-from core.models.org import OPERATORS, PROJECT_OWNER_KINDS
+from core.models.org import PROJECT_OWNER_KINDS, operator_labels
 from core.permissions import get_or_404
 
 
@@ -36,7 +36,7 @@ def _fill_choices(form: ProjectForm, group: GroupCompany) -> None:
     form.company_id.choices = [(c.id, c.name) for c in owners]
     form.batch_id.choices = [(0, "—")] + [
         (b.id, b.name) for b in db.session.scalars(db.select(Batch).order_by(Batch.name.desc())).all()]
-    form.operator.choices = [(k, v.format(short=group.short_name or _("我方"))) for k, v in OPERATORS.items()]
+    form.operator.choices = list(operator_labels(group.short_name).items())
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])

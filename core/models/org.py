@@ -19,8 +19,16 @@ COMPANY_KINDS = {
 # Kinds that may own projects (项目维护 / 城市公司 column).
 PROJECT_OWNER_KINDS = ("city", "direct")
 
-OPERATORS = {"lead": "{short}操盘", "side": "{short}方", "self": "自操盘"}
-ACQUISITION_METHODS = ("招拍挂", "股权收购", "合作开发", "其它")
+OPERATORS = {"lead": _l("{short}操盘"), "side": _l("{short}方"), "self": _l("自操盘")}
+
+
+def operator_labels(short_name: str) -> dict[str, str]:
+    """操盘方 choices with the group's short name, e.g. {"lead": "锦艺操盘", ...}."""
+    return {k: str(v).format(short=short_name or str(_l("我方"))) for k, v in OPERATORS.items()}
+
+
+# Stored as the Chinese word; shown through the catalogue.
+ACQUISITION_METHODS = {"招拍挂": _l("招拍挂"), "股权收购": _l("股权收购"), "合作开发": _l("合作开发"), "其它": _l("其它")}
 
 
 class GroupCompany(db.Model):
@@ -95,7 +103,11 @@ class Project(TenantMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     def operator_label(self, group: GroupCompany) -> str:
-        return OPERATORS.get(self.operator, self.operator).format(short=group.short_name or "我方")
+        return operator_labels(group.short_name).get(self.operator, self.operator)
+
+    @property
+    def acquisition_method_label(self) -> str:
+        return str(ACQUISITION_METHODS.get(self.acquisition_method, self.acquisition_method))
 
     def __str__(self):
         return self.name
