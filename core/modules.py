@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from flask_babel import gettext as _
 
 from core.audit import record_action
 from core.extensions import db
-from core.models import ModuleState
+from core.models import GroupCompany, ModuleState
 from core.tenancy import tenant
 
 
@@ -20,16 +20,26 @@ def registry():
     return current_app.extensions["gentou"]
 
 
-def enabled_modules(group_id: int | None) -> set[str]:
-    """Names of the installed modules enabled for ``group_id`` (cached for the request)."""
+def enabled_modules(group_id: int | None) -> frozenset[str]:
+    """Names of the installed modules enabled for ``group_id``.
+
+    Cached in the process per (group company, ``modules_version``): every change bumps the
+    version in the same transaction, so each request still sees the committed state.
+    """
     if group_id is None:
-        return set()
-    cache = g.setdefault("_gentou_enabled", {}) if has_request_context() else {}
-    if group_id not in cache:
+        return frozenset()
+    group = db.session.get(GroupCompany, group_id)
+    if group is None:
+        return frozenset()
+    cache = registry().enabled_cache
+    key = (group_id, group.modules_version)
+    if key not in cache:
         with tenant(group_id):
             names = db.session.scalars(db.select(ModuleState.module)).all()
-        cache[group_id] = {n for n in names if n in registry().manifests}
-    return cache[group_id]
+        for stale in [k for k in cache if k[0] == group_id]:
+            cache.pop(stale, None)
+        cache[key] = frozenset(n for n in names if n in registry().manifests)
+    return cache[key]
 
 
 def is_enabled(group_id: int | None, name: str) -> bool:
@@ -41,9 +51,10 @@ def hooks_for(group_id: int):
     return registry().hooks_for(enabled_modules(group_id))
 
 
-def _forget(group_id: int) -> None:
-    if has_request_context():
-        g.setdefault("_gentou_enabled", {}).pop(group_id, None)
+def _bump_version(group_id: int) -> None:
+    db.session.execute(db.update(GroupCompany).where(GroupCompany.id == group_id)
+                       .values(modules_version=GroupCompany.modules_version + 1))
+    db.session.expire(db.session.get(GroupCompany, group_id), ["modules_version"])
 
 
 def _check_installed(name: str) -> None:
@@ -82,7 +93,8 @@ def enable(group_id: int, name: str, actor: str = "") -> list[str]:
                     changed = True
         for n in added:
             record_action(db.session, group_id, "enable", "core_module_state", n, _("启用模块 %(name)s", name=n))
-    _forget(group_id)
+    if added:
+        _bump_version(group_id)
     return added
 
 
@@ -99,4 +111,4 @@ def disable(group_id: int, name: str) -> None:
                                 name=name, deps="、".join(blocking)))
         db.session.delete(rows[name])
         record_action(db.session, group_id, "disable", "core_module_state", name, _("停用模块 %(name)s", name=name))
-    _forget(group_id)
+    _bump_version(group_id)

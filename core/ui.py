@@ -5,8 +5,8 @@ import datetime as dt
 import decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,13 +33,17 @@ def menu(section: str) -> list[MenuItem]:
     """Entries of ``section`` that the signed-in user may see, lightest first."""
     if not current_user.is_authenticated:
         return []
-    from core.modules import enabled_modules
-    enabled = enabled_modules(current_user.group_id)
-    items = CORE_MENU + current_app.extensions["gentou"].menu
-    return sorted(
-        (i for i in items if i.section == section and (not i.plugin or i.plugin in enabled)
-         and (not i.roles or current_user.has_role(*i.roles))),
-        key=lambda i: (i.weight, str(i.label)))
+    cache = g.setdefault("_gentou_menu", {})
+    if section not in cache:
+        from core.modules import enabled_modules
+        enabled = enabled_modules(current_user.group_id)
+        user = current_user._get_current_object()
+        items = CORE_MENU + current_app.extensions["gentou"].menu
+        cache[section] = sorted(
+            (i for i in items if i.section == section and (not i.plugin or i.plugin in enabled)
+             and (not i.roles or user.has_role(*i.roles))),
+            key=lambda i: (i.weight, str(i.label)))
+    return cache[section]
 
 
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -65,8 +69,28 @@ def changes(value: dict | None) -> str:
     return "; ".join(f"{k}={v}" for k, v in value.items())
 
 
+def _request_translations():
+    """The catalogue of this request's locale, looked up once per request."""
+    translations = g.get("_gentou_translations")
+    if translations is None:
+        translations = g._gentou_translations = get_translations()
+    return translations
+
+
+def _template_gettext(string, **variables):
+    text = _request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def _template_ngettext(singular, plural, num, **variables):
+    variables.setdefault("num", num)
+    return _request_translations().ungettext(singular, plural, num) % variables
+
+
 def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
+    # Same catalogue as Flask-Babel's, without resolving the locale again on every string.
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
 
     @app.context_processor
     def _globals():

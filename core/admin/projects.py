@@ -27,7 +27,7 @@ def project_list_query(q: str):
 def projects():
     q = request.args.get("q", "").strip()
     page = db.paginate(project_list_query(q), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("admin/projects.html", page=page, q=q)
+    return render_template("admin/projects.html", page=page, q=q, operator_labels=operator_labels)
 
 
 def _fill_choices(form: ProjectForm, group: GroupCompany) -> None:

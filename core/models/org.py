@@ -39,6 +39,7 @@ class GroupCompany(db.Model):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     short_name: Mapped[str] = mapped_column(sa.String(40), default="")
+    modules_version: Mapped[int] = mapped_column(default=0)
 
     def __str__(self):
         return self.name

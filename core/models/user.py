@@ -45,16 +45,21 @@ class User(UserMixin, TenantMixin, db.Model):
         return self.active
 
     @property
-    def roles(self) -> set[str]:
-        return {r.role for r in self.role_rows}
+    def roles(self) -> frozenset[str]:
+        cached = self.__dict__.get("_roles_cache")
+        if cached is None or cached[0] is not self.role_rows or cached[1] != len(self.role_rows):
+            cached = (self.role_rows, len(self.role_rows), frozenset(r.role for r in self.role_rows))
+            self.__dict__["_roles_cache"] = cached
+        return cached[2]
 
     def has_role(self, *wanted: str) -> bool:
         return bool(self.roles.intersection(wanted))
 
     def set_roles(self, wanted) -> None:
         wanted = set(wanted)
+        held = self.roles
         self.role_rows = [r for r in self.role_rows if r.role in wanted]
-        for role in sorted(wanted - self.roles):
+        for role in sorted(wanted - held):
             self.role_rows.append(UserRole(role=role, group_id=self.group_id))
 
     def set_password(self, password: str) -> None:

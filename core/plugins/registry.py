@@ -30,6 +30,7 @@ class Registry:
         self.jobs: dict[str, Job] = {}
         self.blueprint_plugin: dict[str, str] = {}
         self._callers: dict[tuple[str, frozenset], object] = {}
+        self.enabled_cache: dict[tuple[int, int], frozenset[str]] = {}
         for m in manifests:
             hooks_module = f"{m.package}.hooks"
             if importlib.util.find_spec(hooks_module) is not None:

@@ -1,8 +1,8 @@
 """core tables
 
-Revision ID: e474c8d0d389
+Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-22 00:36:07.537392
+Create Date: 2026-11-22 00:43:15.942625
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e474c8d0d389'
+revision = '0001_core'
 down_revision = None
 branch_labels = ('core',)
 depends_on = None
@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('short_name', sa.String(length=40), nullable=False),
+    sa.Column('modules_version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_core_group_company')),
     sa.UniqueConstraint('code', name=op.f('uq_core_group_company_code'))
     )
