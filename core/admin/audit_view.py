@@ -38,4 +38,10 @@ def audit_log():
         query = query.where(AuditLog.at < _utc_start(end + dt.timedelta(days=1)))
     page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"] * 2, error_out=False)
     tables = db.session.scalars(db.select(AuditLog.record_table).distinct().order_by(AuditLog.record_table)).all()
-    return render_template("admin/audit_log.html", page=page, f=f, tables=tables)
+    return render_template("admin/audit_log.html", page=page, f=f, tables=tables, labels=table_labels())
+
+
+def table_labels() -> dict[str, str]:
+    """Table name -> the model's ``__label__`` (e.g. core_project -> 项目)."""
+    return {m.local_table.name: str(getattr(m.class_, "__label__", m.local_table.name))
+            for m in db.Model.registry.mappers}

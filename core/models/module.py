@@ -2,6 +2,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
@@ -11,6 +12,7 @@ from core.tenancy import TenantMixin
 class ModuleState(TenantMixin, db.Model):
     """A module enabled for a group company; no row means disabled."""
 
+    __label__ = _l("模块")
     __tablename__ = "core_module_state"
     __table_args__ = (sa.UniqueConstraint("group_id", "module"),)
     id: Mapped[int] = mapped_column(primary_key=True)

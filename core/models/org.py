@@ -48,6 +48,7 @@ class GroupCompany(db.Model):
 class Company(TenantMixin, db.Model):
     """A node of the company tree below the group: 控股集团, 置业集团, 城市公司, 直属项目公司."""
 
+    __label__ = _l("公司")
     __tablename__ = "core_company"
     __table_args__ = (sa.UniqueConstraint("group_id", "name"),)
     __audited__ = True
@@ -70,6 +71,7 @@ class Company(TenantMixin, db.Model):
 class Batch(TenantMixin, db.Model):
     """A project batch (批次), e.g. "2019年10月", from the managed list (管理批次)."""
 
+    __label__ = _l("批次")
     __tablename__ = "core_batch"
     __table_args__ = (sa.UniqueConstraint("group_id", "name"),)
     __audited__ = True
@@ -83,6 +85,7 @@ class Batch(TenantMixin, db.Model):
 class Project(TenantMixin, db.Model):
     """A development project (项目维护)."""
 
+    __label__ = _l("项目")
     __tablename__ = "core_project"
     __table_args__ = (sa.UniqueConstraint("group_id", "code"),)
     __audited__ = True

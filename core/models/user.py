@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -20,6 +21,7 @@ def utcnow() -> dt.datetime:
 class User(UserMixin, TenantMixin, db.Model):
     """A person who signs in: staff of the group or a partner (合伙人)."""
 
+    __label__ = _l("用户")
     __tablename__ = "core_user"
     __audited__ = True
     __audit_exclude__ = ("password_hash", "failed_logins", "locked_until", "last_login_at")
@@ -78,6 +80,7 @@ class User(UserMixin, TenantMixin, db.Model):
 class UserRole(TenantMixin, db.Model):
     """One role held by a user (账号及角色)."""
 
+    __label__ = _l("用户角色")
     __tablename__ = "core_user_role"
     __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
     __audited__ = True
@@ -86,10 +89,14 @@ class UserRole(TenantMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(30))
     user: Mapped[User] = relationship(back_populates="role_rows")
 
+    def __str__(self):
+        return str(roles.LABELS.get(self.role, self.role))
+
 
 class ProjectAuthorisation(TenantMixin, db.Model):
     """项目授权: a user may work on a project in one of their roles."""
 
+    __label__ = _l("项目授权")
     __tablename__ = "core_project_authorisation"
     __table_args__ = (sa.UniqueConstraint("user_id", "project_id", "role"),)
     __audited__ = True
@@ -97,3 +104,6 @@ class ProjectAuthorisation(TenantMixin, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(30))
+
+    def __str__(self):
+        return f"{roles.LABELS.get(self.role, self.role)} · 项目 {self.project_id}"
