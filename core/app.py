@@ -103,6 +103,17 @@ def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
             registry.blueprint_plugin[bp.name] = name
     for name, items in registry.per_plugin("register_menu"):
         registry.menu += [MenuItem(**{**item.__dict__, "plugin": name}) for item in items or []]
+    from core import outbox
+    from core.channels import InboxChannel
+
+    registry.jobs[outbox.DELIVER_JOB] = Job(name=outbox.DELIVER_JOB, func=outbox.deliver, plugin="")
+    registry.channels["inbox"] = InboxChannel()
+    for name, channels in registry.per_plugin("notification_channels"):
+        for channel in channels or []:
+            if channel.name in registry.channels:
+                raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
+            channel.plugin = name
+            registry.channels[channel.name] = channel
     for name, jobs in registry.per_plugin("register_jobs"):
         for job in jobs or []:
             full = f"{name}.{job.name}"
@@ -116,9 +127,10 @@ def _register_core_blueprints(app: Flask) -> None:
     from core.auth import bp as auth_bp
     from core.health import bp as health_bp
     from core.home import bp as home_bp
+    from core.personal import bp as personal_bp
     from core.ui import install as install_ui
 
-    for bp in (auth_bp, home_bp, admin_bp, health_bp):
+    for bp in (auth_bp, home_bp, admin_bp, health_bp, personal_bp):
         app.register_blueprint(bp)
     install_ui(app)
 

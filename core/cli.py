@@ -10,6 +10,7 @@ from core.audit import acting_as
 from core.extensions import db
 from core.models import GroupCompany, User
 from core.tenancy import tenant
+from core.worker import worker_command
 
 gentou_cli = AppGroup("gentou", help="Gentou administration.")
 
@@ -123,3 +124,19 @@ def demo():
     for username, role, name in accounts:
         click.echo(f"{username:<12} {role:<24} {name}")
     click.echo(f"password for every demo account: {PASSWORD}")
+
+
+@gentou_cli.group("outbox")
+def outbox_cli():
+    """The notice outbox."""
+
+
+@outbox_cli.command("sweep")
+@click.option("--grace", type=float, default=None, help="seconds a pending notice may wait for its job")
+def outbox_sweep(grace):
+    """Re-enqueue notices stuck in pending or sending."""
+    from core.outbox import sweep
+    click.echo(f"re-enqueued {sweep(grace)} notices")
+
+
+gentou_cli.add_command(worker_command)

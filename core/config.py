@@ -39,6 +39,12 @@ def from_environment(instance: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("GENTOU_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("GENTOU_LOGIN_LOCK_MINUTES", "15")),
         "PAGE_SIZE": 20,
+        "NOTICE_CHUNK": 100,               # notices per delivery job
+        "NOTICE_MAX_ATTEMPTS": 5,
+        "NOTICE_BACKOFF_BASE": 2.0,        # seconds; doubled per attempt, with jitter
+        "NOTICE_SENDING_TIMEOUT": 300,     # a claim older than this is taken to be lost
+        "NOTICE_PENDING_GRACE": 60,        # the sweeper leaves younger pending notices to their job
+        "SWEEP_INTERVAL": 60,
         "PASSWORD_MIN_LENGTH": 8,
     }
 

@@ -90,6 +90,25 @@ def register_jobs():
 
 
 @hookspec
+def notification_channels():
+    """Return ``core.channels.Channel`` instances: ways of delivering outbox notices.
+
+    Called once at start-up; channel names must be unique (the host ships ``inbox``). A
+    channel's ``send(messages)`` runs in a worker after the notices are claimed, gets plain
+    ``Message`` snapshots and returns per message id ``None``/an external id on success, or
+    a ``TransientError`` (retried with backoff) / ``PermanentError`` (failed at once).
+    ``rate_limit = (count, seconds)`` is enforced across all workers. Notices of a channel
+    whose plugin the company has disabled fail with that reason.
+
+    Example::
+
+        @hookimpl
+        def notification_channels():
+            return [WorkNoticeChannel()]   # name = "dingtalk_work", rate_limit = None
+    """
+
+
+@hookspec
 def register_cli(group):
     """Add the plugin's click commands to the ``flask gentou`` command group.
 

@@ -40,7 +40,7 @@ def perform(name: str, group_id: int, kwargs: dict, job_id: str = "inline"):
     job = current_app.extensions["gentou"].jobs.get(name)
     if job is None:
         raise JobRefused(f"job {name} is not installed")
-    if not is_enabled(group_id, job.plugin):
+    if job.plugin and not is_enabled(group_id, job.plugin):
         log.warning("job %s [%s] refused: module %s disabled for group %s", name, job_id, job.plugin, group_id)
         raise JobRefused(f"module {job.plugin} is not enabled for group {group_id}")
     log.info("job %s [%s] for group %s", name, job_id, group_id)
@@ -62,17 +62,33 @@ def rq_perform(name: str, group_id: int, kwargs: dict):
     return perform(name, group_id, kwargs, job_id=current.id if current else "rq")
 
 
+def redis_connection():
+    """The app's Redis client (one connection pool per app), or None without REDIS_URL."""
+    app = current_app._get_current_object()
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = app.extensions.get("gentou_redis")
+    if client is None:
+        import redis
+        client = app.extensions["gentou_redis"] = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5)
+    return client
+
+
 def queue():
-    import redis
     from rq import Queue
-    return Queue(QUEUE, connection=redis.Redis.from_url(current_app.config["REDIS_URL"]))
+    return Queue(QUEUE, connection=redis_connection())
 
 
 def _dispatch(pending) -> None:
     app = current_app._get_current_object()
     for name, group_id, kwargs in pending:
         if app.config.get("REDIS_URL"):
-            queue().enqueue(rq_perform, name, group_id, kwargs)
+            try:
+                queue().enqueue(rq_perform, name, group_id, kwargs)
+            except Exception as exc:  # Redis down: what was committed stays, a sweeper re-enqueues it
+                log.warning("could not enqueue %s for group %s: %s", name, group_id, exc)
             continue
         with app.app_context():
             try:

@@ -24,6 +24,9 @@ CORE_MENU = [
     MenuItem(_l("城市公司"), "admin.companies", "admin", 10, (roles.ADMIN,)),
     MenuItem(_l("项目维护"), "admin.projects", "admin", 20, (roles.ADMIN,)),
     MenuItem(_l("账号及角色"), "admin.users", "admin", 30, (roles.ADMIN,)),
+    MenuItem(_l("个人中心"), "me.messages", "main", 800),
+    MenuItem(_l("消息"), "me.messages", "personal", 90),
+    MenuItem(_l("通知记录"), "admin.notices", "admin", 70, (roles.ADMIN,)),
     MenuItem(_l("模块"), "admin.modules", "admin", 80, (roles.ADMIN,)),
     MenuItem(_l("系统日志"), "admin.audit_log", "admin", 90, (roles.ADMIN,)),
 ]
@@ -87,6 +90,11 @@ def _template_ngettext(singular, plural, num, **variables):
     return _request_translations().ungettext(singular, plural, num) % variables
 
 
+def _unread() -> int:
+    from core.personal import unread_count
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
     # Same catalogue as Flask-Babel's, without resolving the locale again on every string.
@@ -99,7 +107,7 @@ def install(app) -> None:
             from core.models import GroupCompany
             group = db.session.get(GroupCompany, current_user.group_id)
         return {"menu": menu, "current_group": group, "current_locale": str(get_locale()),
-                "role_labels": roles.LABELS}
+                "role_labels": roles.LABELS, "unread_messages": _unread}
 
     @app.errorhandler(403)
     def _forbidden(exc):

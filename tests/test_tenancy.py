@@ -5,7 +5,7 @@ import pytest
 
 from core import roles
 from core.extensions import db
-from core.models import Batch, Company, Project, User
+from core.models import Batch, Company, InboxMessage, Notice, Project, User
 from core.tenancy import CrossTenantWrite, tenant
 from tests.conftest import login, post
 from tests.factories import make_tenant, make_user
@@ -21,8 +21,16 @@ def world(app):
             entry = LedgerEntry(project_id=a.project.id, amount=Decimal("1.00"), note="A的台账")
             db.session.add(entry)
             db.session.commit()
+            from core import outbox
+            batch = outbox.notify(a.group.id, [a.admin.id], "A的通知")
+            db.session.commit()
+            notice = db.session.scalar(db.select(Notice).where(Notice.batch_id == batch.id))
+            notice.state = "failed"
+            db.session.commit()
+            message = db.session.scalar(db.select(InboxMessage))
         ids = {"project_id": a.project.id, "company_id": a.city.id, "batch_id": a.batch.id,
-               "user_id": a.accountant.id, "entry_id": entry.id}
+               "user_id": a.accountant.id, "entry_id": entry.id, "notice_id": notice.id,
+               "notice_batch_id": batch.id, "message_id": message.id}
         # B's admin also holds every other role, so only tenancy can stop them.
         with tenant(b.group.id):
             db.session.get(User, b.admin.id).set_roles(roles.ALL)
@@ -43,7 +51,7 @@ def test_every_id_route_is_covered(app, world):
 def snapshot(app, group_id):
     with app.app_context(), tenant(group_id):
         return [db.session.scalar(db.select(db.func.count()).select_from(m)) for m in
-                (Project, Company, Batch, User, LedgerEntry)], \
+                (Project, Company, Batch, User, LedgerEntry, Notice, InboxMessage)], \
             db.session.scalars(db.select(Project.name)).all()
 
 

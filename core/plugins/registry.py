@@ -28,6 +28,7 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.menu: list[MenuItem] = []
         self.jobs: dict[str, Job] = {}
+        self.channels: dict[str, object] = {}
         self.blueprint_plugin: dict[str, str] = {}
         self._callers: dict[tuple[str, frozenset], object] = {}
         self.enabled_cache: dict[tuple[int, int], frozenset[str]] = {}

@@ -33,6 +33,12 @@ def register_jobs():
 
 
 @hookimpl
+def notification_channels():
+    from tests.sample_plugins.ledger.channels import EchoChannel, ThrottledChannel
+    return [EchoChannel(), ThrottledChannel()]
+
+
+@hookimpl
 def on_event(event):
     from core.jobs import enqueue
     from tests.sample_plugins.ledger.events import EntryAdded

@@ -1,0 +1,79 @@
+"""Notification channels: how a notice reaches its recipient.
+
+Plugins return ``Channel`` instances from the ``notification_channels`` hook; the host ships
+the in-app inbox. A channel's ``send`` gets plain ``Message`` snapshots (never ORM objects),
+runs after the claim of those notices is committed (rows it adds to the session commit together
+with the result, which is what makes the inbox exactly-once), and reports per message: ``None`` or an external id on
+success, or a ``TransientError`` (retried with backoff) / ``PermanentError`` (failed at once).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from flask_babel import lazy_gettext as _l
+
+
+class TransientError(Exception):
+    """Worth retrying: a timeout, a connection error, a 5xx, a rate-limit answer."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    """Retrying cannot help: a bad recipient, bad credentials, a disabled module."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    id: int
+    key: str
+    group_id: int
+    channel: str
+    recipient_id: int
+    recipient_name: str
+    recipient_mobile: str
+    title: str
+    body: str
+    link: str
+    project_id: int | None
+    attempts: int
+
+
+class Channel:
+    """Base class of a channel. ``rate_limit`` = (messages, seconds), shared by all workers."""
+
+    name: str = ""
+    label = ""
+    rate_limit: tuple[int, float] | None = None
+    plugin: str = ""
+
+    def send(self, messages: list[Message]) -> dict[int, object]:
+        """Deliver ``messages``; return {message id: None | external id | exception}."""
+        results = {}
+        for message in messages:
+            try:
+                results[message.id] = self.send_one(message)
+            except (TransientError, PermanentError) as exc:
+                results[message.id] = exc
+        return results
+
+    def send_one(self, message: Message):
+        raise NotImplementedError
+
+
+class InboxChannel(Channel):
+    """The in-app inbox (个人中心 / 消息); delivery and bookkeeping share one transaction."""
+
+    name = "inbox"
+    label = _l("站内消息")
+
+    def send_one(self, message: Message):
+        from core.extensions import db
+        from core.models import InboxMessage
+        from core.models.user import utcnow
+
+        db.session.add(InboxMessage(group_id=message.group_id, notice_id=message.id, recipient_id=message.recipient_id,
+                                    title=message.title, body=message.body, link=message.link, created_at=utcnow()))
+        return None
