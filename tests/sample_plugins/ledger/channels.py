@@ -1,5 +1,6 @@
 """A test channel whose receiving side is a Redis list, so duplicates would show."""
 import os
+import time
 
 import redis
 
@@ -33,6 +34,7 @@ class EchoChannel(Channel):
             r.decr(f"gentou:test:fail:{message.key}")
             raise TransientError("503 Service Unavailable")
         r.rpush(RECEIVED, message.key)
+        r.rpush("gentou:test:received_at", repr(time.time()))
         return f"echo-{message.id}"
 
 

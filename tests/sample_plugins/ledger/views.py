@@ -1,10 +1,12 @@
 from decimal import Decimal
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from core import outbox, roles
 from core.events import emit
 from core.extensions import db
+from core.models import UserRole
 from core.permissions import project_or_404
 from tests.sample_plugins.ledger.events import EntryAdded
 from tests.sample_plugins.ledger.models import LedgerEntry
@@ -33,5 +35,12 @@ def add(project_id):
     db.session.add(row)
     db.session.flush()
     emit(EntryAdded(group_id=current_user.group_id, entry_id=row.id))
+    if request.form.get("notify"):
+        partners = db.session.scalars(db.select(UserRole.user_id).where(UserRole.role == roles.PARTNER)).all()
+        outbox.notify(current_user.group_id, partners, f"台账新增：{row.note}", f"金额 {row.amount}",
+                      link=f"/ledger/entries/{row.id}", channels_=request.form.getlist("channel") or ["inbox"],
+                      kind="ledger.entry", project_id=project.id, actor=current_user.username)
+    if request.form.get("fail"):
+        abort(400)  # the business change fails after the notices were written: all is rolled back
     db.session.commit()
     return str(row.id), 201

@@ -1,0 +1,250 @@
+"""The outbox against a real Redis and real RQ workers."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from core import roles
+from core.extensions import db
+from core.models import InboxMessage, Notice
+from core.tenancy import tenant
+from core.worker import make_worker
+from tests.conftest import database_url, login, make_app, post
+from tests.factories import make_tenant, make_user
+from tests.sample_plugins.ledger.channels import RECEIVED, fail_next, receiver, reject
+
+REDIS_URL = os.environ.get("GENTOU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+FAST = {"NOTICE_BACKOFF_BASE": 0.0, "NOTICE_PENDING_GRACE": 0}
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    receiver().flushdb()
+    yield
+    receiver().flushdb()
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        t = make_tenant("AAA", modules=["ledger"])
+        with tenant(t.group.id):
+            partners = [t.partner.id] + [make_user(f"aaa_p{i}", [roles.PARTNER]).id for i in range(2)]
+            db.session.commit()
+        return {"group": t.group.id, "project": t.project.id, "accountant": t.accountant.username,
+                "partners": partners, "admin": t.admin.username}
+
+
+def queued(**config):
+    return make_app(**{"REDIS_URL": REDIS_URL, **FAST, **config})
+
+
+def run_worker(app):
+    import redis
+    make_worker(app, redis.Redis.from_url(app.config["REDIS_URL"])).work(burst=True, with_scheduler=False)
+
+
+def add_entry(app, world, channels=("ledger_echo",), **extra):
+    client = login(app.test_client(), world["accountant"])
+    data = {"amount": "10.00", "note": "测试", "notify": "1", "channel": list(channels), **extra}
+    return post(client, f"/ledger/projects/{world['project']}/entries", data)
+
+
+def notices(app, group_id):
+    with app.app_context(), tenant(group_id):
+        return db.session.scalars(sa.select(Notice).order_by(Notice.id)).all()
+
+
+def received():
+    return [k.decode() for k in receiver().lrange(RECEIVED, 0, -1)]
+
+
+def test_redis_down_at_commit_then_sweep_delivers_each_once(app, world):
+    down = queued(REDIS_URL="redis://127.0.0.1:1/0")
+    assert add_entry(down, world).status_code == 201  # the business change commits although Redis is down
+    rows = notices(app, world["group"])
+    assert len(rows) == 3 and {n.state for n in rows} == {"pending"}
+    assert received() == []
+    up = queued()
+    result = up.test_cli_runner().invoke(args=["gentou", "outbox", "sweep", "--grace", "0"])
+    assert result.exit_code == 0 and "re-enqueued 3 notices" in result.output
+    run_worker(up)
+    assert sorted(received()) == sorted(n.key for n in rows)
+    assert {n.state for n in notices(app, world["group"])} == {"sent"}
+    # A second sweep and worker run change nothing.
+    up.test_cli_runner().invoke(args=["gentou", "outbox", "sweep", "--grace", "0"])
+    run_worker(up)
+    assert len(received()) == 3
+
+
+def test_transient_failures_are_retried_until_delivered(app, world):
+    live = queued()
+    with live.app_context(), tenant(world["group"]):
+        from core import outbox
+        batch = outbox.notify(world["group"], world["partners"][:1], "缴款通知", channels_=("ledger_echo",))
+        db.session.flush()
+        key = db.session.scalar(sa.select(Notice.key).where(Notice.batch_id == batch.id))
+        fail_next(key, 2)
+        db.session.commit()
+    run_worker(live)
+    [notice] = notices(app, world["group"])
+    assert received() == [key]
+    assert (notice.state, notice.attempts, notice.external_id) == ("sent", 3, f"echo-{notice.id}")
+
+
+def test_transient_failures_stop_at_the_limit_and_permanent_at_once(app, world):
+    live = queued(NOTICE_MAX_ATTEMPTS=3)
+    with live.app_context(), tenant(world["group"]):
+        from core import outbox
+        outbox.notify(world["group"], world["partners"][:2], "催缴", channels_=("ledger_echo",))
+        db.session.flush()
+        first, second = db.session.scalars(sa.select(Notice.key).order_by(Notice.id)).all()
+        fail_next(first, 10)
+        reject(second)
+        db.session.commit()
+    run_worker(live)
+    by_key = {n.key: n for n in notices(app, world["group"])}
+    assert (by_key[first].state, by_key[first].attempts) == ("failed", 3)
+    assert "503" in by_key[first].last_error
+    assert (by_key[second].state, by_key[second].attempts, by_key[second].last_error) == ("failed", 1, "收件人无效")
+    assert received() == []
+
+
+def test_a_job_run_twice_delivers_once(app, world):
+    live = queued()
+    with live.app_context():
+        from core.jobs import queue, rq_perform
+        assert add_entry(live, world).status_code == 201
+        ids = [n.id for n in notices(app, world["group"])]
+        for _ in range(2):
+            queue().enqueue(rq_perform, "core.deliver_notices", world["group"], {"notice_ids": ids})
+    run_worker(live)
+    with live.app_context():
+        from core.jobs import perform
+        assert perform("core.deliver_notices", world["group"], {"notice_ids": ids}) == {"sent": 0, "failed": 0,
+                                                                                         "pending": 0}
+    assert sorted(received()) == sorted(n.key for n in notices(app, world["group"]))
+
+
+def test_rolled_back_business_change_leaves_no_notice(app, world):
+    assert add_entry(app, world, fail="1").status_code == 400
+    assert notices(app, world["group"]) == []
+    assert received() == []
+
+
+def test_inline_mode_delivers_the_same_way(app, world):
+    assert add_entry(app, world, channels=("ledger_echo", "inbox")).status_code == 201
+    rows = notices(app, world["group"])
+    assert len(rows) == 6 and {n.state for n in rows} == {"sent"}
+    assert sorted(received()) == sorted(n.key for n in rows if n.channel == "ledger_echo")
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage)) == 3
+
+
+def test_disabled_module_fails_its_channel_notices(app, world):
+    with app.app_context():
+        from core.modules import disable
+        disable(world["group"], "ledger")
+        from core import outbox
+        with tenant(world["group"]):
+            outbox.notify(world["group"], world["partners"][:1], "通知", channels_=("ledger_echo", "inbox"))
+        db.session.commit()
+    by_channel = {n.channel: n for n in notices(app, world["group"])}
+    assert by_channel["inbox"].state == "sent"
+    assert by_channel["ledger_echo"].state == "failed" and "not enabled" in by_channel["ledger_echo"].last_error
+
+
+def start_worker_process():
+    app_spec = (f"tests.conftest:make_app(REDIS_URL={REDIS_URL!r}, SQLALCHEMY_DATABASE_URI={database_url()!r}, "
+                f"NOTICE_BACKOFF_BASE=0.0)")
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker", "--burst"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_a_thousand_notices_across_two_workers_each_delivered_exactly_once(app, world):
+    live = queued(NOTICE_CHUNK=50)
+    with live.app_context(), tenant(world["group"]):
+        from core import outbox
+        from core.jobs import queue, rq_perform
+        recipients = [make_user(f"bulk{i:04d}", [roles.PARTNER]).id for i in range(1000)]
+        batch = outbox.notify(world["group"], recipients, "分配通知", channels_=("ledger_echo",))
+        db.session.commit()
+        ids = db.session.scalars(sa.select(Notice.id).where(Notice.batch_id == batch.id)).all()
+        for start in range(0, len(ids), 50):  # every chunk a second time, so the workers race for it
+            queue().enqueue(rq_perform, "core.deliver_notices", world["group"], {"notice_ids": ids[start:start + 50]})
+    workers = [start_worker_process() for _ in range(2)]
+    outputs = [w.communicate(timeout=240)[0].decode() for w in workers]
+    assert all(w.returncode == 0 for w in workers), outputs
+    assert all("Job OK" in out for out in outputs), "both workers must have done jobs"
+    got = received()
+    assert len(got) == 1000 and len(set(got)) == 1000
+    with live.app_context():
+        from core import outbox
+        assert outbox.progress(batch.id) == {"total": 1000, "sent": 1000, "failed": 0, "pending": 0}
+
+
+def test_rate_limit_holds_across_two_workers(app, world):
+    live = queued()
+    with live.app_context(), tenant(world["group"]):
+        from core import outbox
+        recipients = [make_user(f"rl{i:02d}", [roles.PARTNER]).id for i in range(12)]
+        outbox.notify(world["group"], recipients, "机器人", channels_=("ledger_throttled",))
+        db.session.commit()
+        from core.jobs import queue, rq_perform
+        ids = [n.id for n in notices(app, world["group"])]
+        queue().enqueue(rq_perform, "core.deliver_notices", world["group"], {"notice_ids": ids[6:]})
+    started = time.monotonic()
+    workers = [start_worker_process() for _ in range(2)]
+    for w in workers:
+        w.communicate(timeout=120)
+    times = sorted(float(t) for t in receiver().lrange("gentou:test:received_at", 0, -1))
+    assert len(set(received())) == 12 and len(received()) == 12
+    for i, t in enumerate(times):  # the channel allows 5 per 2 s: no 6 inside any 2 s window
+        assert sum(1 for u in times[i:] if u - t < 2.0) <= 5
+    assert time.monotonic() - started >= 4.0
+
+
+def test_partner_inbox_newest_first_unread_count_and_read_on_open(app, world):
+    assert add_entry(app, world, channels=("inbox",), note="第一笔").status_code == 201
+    assert add_entry(app, world, channels=("inbox",), note="第二笔").status_code == 201
+    client = login(app.test_client(), "aaa_p")
+    page = client.get("/me/messages").get_data(as_text=True)
+    assert page.index("台账新增：第二笔") < page.index("台账新增：第一笔")
+    assert 'id="unread-count">2<' in page
+    with app.app_context(), tenant(world["group"]):
+        newest = db.session.scalar(sa.select(InboxMessage).where(InboxMessage.recipient_id == world["partners"][0])
+                                   .order_by(InboxMessage.id.desc()))
+        other = db.session.scalar(sa.select(InboxMessage).where(InboxMessage.recipient_id == world["partners"][1]))
+    opened = client.get(f"/me/messages/{newest.id}").get_data(as_text=True)
+    assert "金额 10.00" in opened and 'id="unread-count">1<' in opened
+    assert client.get(f"/me/messages/{other.id}").status_code == 404  # another partner's message
+
+
+def test_admin_notice_log_filters_retry_progress_and_test_message(app, world):
+    with app.app_context(), tenant(world["group"]):
+        from core import outbox
+        batch = outbox.notify(world["group"], world["partners"], "缴款通知", channels_=("ledger_echo",))
+        db.session.flush()
+        keys = db.session.scalars(sa.select(Notice.key).where(Notice.batch_id == batch.id).order_by(Notice.id)).all()
+        reject(keys[0])
+        db.session.commit()
+        batch_id = batch.id
+    admin = login(app.test_client(), world["admin"])
+    page = admin.get(f"/admin/notices?batch={batch_id}").get_data(as_text=True)
+    assert "已发送 2 / 3，1 条失败" in page
+    assert admin.get(f"/admin/notices/batches/{batch_id}/progress").get_json() == {
+        "total": 3, "sent": 2, "failed": 1, "pending": 0, "text": "已发送 2 / 3，1 条失败"}
+    failed_page = admin.get("/admin/notices?state=failed").get_data(as_text=True)
+    assert "收件人无效" in failed_page and failed_page.count("重试</button>") == 1
+    receiver().delete(f"gentou:test:reject:{keys[0]}")
+    failed_id = notices(app, world["group"])[0].id
+    assert post(admin, f"/admin/notices/{failed_id}/retry").status_code == 302
+    assert admin.get(f"/admin/notices/batches/{batch_id}/progress").get_json()["sent"] == 3
+    assert sorted(received()) == sorted(keys)
+    response = post(admin, "/admin/notices/test", {"channel": "inbox"}, follow_redirects=True)
+    assert "测试消息已发送给您自己" in response.get_data(as_text=True)
+    assert "测试消息" in admin.get("/me/messages").get_data(as_text=True)
