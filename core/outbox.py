@@ -91,10 +91,11 @@ def _send_rate_limited(channel, messages: list[Message]) -> dict[int, object]:
     redis_client = redis_connection()
     results = {}
     for message in messages:
-        if ratelimit.wait_for_slot(f"channel:{channel.name}", limit, period, redis_client):
-            results.update(channel.send([message]))
-        else:
-            results[message.id] = TransientError("rate limit: waiting for a free slot", retry_after=period)
+        with ratelimit.hold(f"channel:{channel.name}", limit, period, redis_client) as got_slot:
+            if got_slot:
+                results.update(channel.send([message]))
+            else:
+                results[message.id] = TransientError("rate limit: waiting for a free slot", retry_after=period)
     return results
 
 

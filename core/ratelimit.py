@@ -1,12 +1,17 @@
-"""A sliding-window rate limit shared by every worker (Redis), or by one process (no Redis)."""
+"""A sliding-window rate limit shared by every worker (Redis), or by one process (no Redis).
+
+A slot counts from when it is taken until the send it guards has finished (``hold`` moves
+the slot's time to the end of the send), so however long a send takes, no more than
+``limit`` sends arrive at the other side within any ``period``.
+"""
 from __future__ import annotations
 
-import collections
+import contextlib
 import threading
 import time
 import uuid
 
-# Keys: the window's sorted set. Args: window seconds, limit, member. Uses the Redis clock.
+# KEYS[1]: the window's sorted set. ARGV: window seconds, limit, member. Uses the Redis clock.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -20,33 +25,53 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
 """
+_TOUCH = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000))
+return 1
+"""
 
-_local_windows: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+_local_windows: dict[str, dict[str, float]] = {}
 _local_lock = threading.Lock()
 
 
-def acquire(name: str, limit: int, period: float, redis_client=None) -> float:
-    """Take one slot of ``name``; 0.0 if taken, else the seconds to wait before trying again."""
+def _acquire(name: str, limit: int, period: float, member: str, redis_client) -> float:
     if redis_client is not None:
-        wait = redis_client.eval(_ACQUIRE, 1, f"gentou:ratelimit:{name}", period, limit, uuid.uuid4().hex)
-        return max(0.0, float(wait))
+        return max(0.0, float(redis_client.eval(_ACQUIRE, 1, f"gentou:ratelimit:{name}", period, limit, member)))
     with _local_lock:
-        now, window = time.monotonic(), _local_windows[name]
-        while window and window[0] <= now - period:
-            window.popleft()
+        now, window = time.monotonic(), _local_windows.setdefault(name, {})
+        for key in [k for k, at in window.items() if at <= now - period]:
+            del window[key]
         if len(window) < limit:
-            window.append(now)
+            window[member] = now
             return 0.0
-        return window[0] + period - now
+        return min(window.values()) + period - now
 
 
-def wait_for_slot(name: str, limit: int, period: float, redis_client=None, max_wait: float = 70.0) -> bool:
-    """Block until a slot is free (at most ``max_wait`` seconds); False if it did not come."""
-    deadline = time.monotonic() + max_wait
+def _touch(name: str, period: float, member: str, redis_client) -> None:
+    if redis_client is not None:
+        redis_client.eval(_TOUCH, 1, f"gentou:ratelimit:{name}", period, member)
+        return
+    with _local_lock:
+        window = _local_windows.setdefault(name, {})
+        if member in window:
+            window[member] = time.monotonic()
+
+
+@contextlib.contextmanager
+def hold(name: str, limit: int, period: float, redis_client=None, max_wait: float = 70.0):
+    """Wait for a slot (at most ``max_wait`` s) and hold it for the block; yields False if none came."""
+    member, deadline = uuid.uuid4().hex, time.monotonic() + max_wait
     while True:
-        wait = acquire(name, limit, period, redis_client)
+        wait = _acquire(name, limit, period, member, redis_client)
         if wait <= 0:
-            return True
+            break
         if time.monotonic() + wait > deadline:
-            return False
-        time.sleep(min(wait + 0.01, max(0.0, deadline - time.monotonic())))
+            yield False
+            return
+        time.sleep(wait + 0.01)
+    try:
+        yield True
+    finally:
+        _touch(name, period, member, redis_client)

@@ -1,5 +1,7 @@
 """The outbox against a real Redis and real RQ workers."""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -157,34 +159,56 @@ def test_disabled_module_fails_its_channel_notices(app, world):
     assert by_channel["ledger_echo"].state == "failed" and "not enabled" in by_channel["ledger_echo"].last_error
 
 
-def start_worker_process():
+def start_worker_process(burst=True):
     app_spec = (f"tests.conftest:make_app(REDIS_URL={REDIS_URL!r}, SQLALCHEMY_DATABASE_URI={database_url()!r}, "
                 f"NOTICE_BACKOFF_BASE=0.0)")
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker", "--burst"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    args = [sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker"] + (["--burst"] if burst else [])
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@contextlib.contextmanager
+def listening_workers(count):
+    """``count`` worker processes, all listening before the block runs; stopped (warm) after it."""
+    from rq import Worker
+    workers = [start_worker_process(burst=False) for _ in range(count)]
+    deadline = time.monotonic() + 60
+    while len(Worker.all(connection=receiver())) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    outputs = []
+    try:
+        yield outputs
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        outputs += [w.communicate(timeout=60)[0].decode() for w in workers]
+
+
+def wait_until(predicate, seconds=120):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return predicate()
 
 
 def test_a_thousand_notices_across_two_workers_each_delivered_exactly_once(app, world):
     live = queued(NOTICE_CHUNK=50)
-    with live.app_context(), tenant(world["group"]):
-        from core import outbox
-        from core.jobs import queue, rq_perform
-        recipients = [make_user(f"bulk{i:04d}", [roles.PARTNER]).id for i in range(1000)]
-        batch = outbox.notify(world["group"], recipients, "分配通知", channels_=("ledger_echo",))
-        db.session.commit()
-        ids = db.session.scalars(sa.select(Notice.id).where(Notice.batch_id == batch.id)).all()
-        for start in range(0, len(ids), 50):  # every chunk a second time, so the workers race for it
-            queue().enqueue(rq_perform, "core.deliver_notices", world["group"], {"notice_ids": ids[start:start + 50]})
-    workers = [start_worker_process() for _ in range(2)]
-    outputs = [w.communicate(timeout=240)[0].decode() for w in workers]
-    assert all(w.returncode == 0 for w in workers), outputs
+    with listening_workers(2) as outputs:
+        with live.app_context(), tenant(world["group"]):
+            from core import outbox
+            from core.jobs import queue, rq_perform
+            recipients = [make_user(f"bulk{i:04d}", [roles.PARTNER]).id for i in range(1000)]
+            batch = outbox.notify(world["group"], recipients, "分配通知", channels_=("ledger_echo",))
+            db.session.commit()
+            ids = db.session.scalars(sa.select(Notice.id).where(Notice.batch_id == batch.id)).all()
+            for start in range(0, len(ids), 50):  # every chunk a second time, so the workers race for it
+                queue().enqueue(rq_perform, "core.deliver_notices", world["group"],
+                                {"notice_ids": ids[start:start + 50]})
+            assert wait_until(lambda: len(queue()) == 0 and outbox.progress(batch.id)["sent"] == 1000)
+            assert outbox.progress(batch.id) == {"total": 1000, "sent": 1000, "failed": 0, "pending": 0}
     assert all("Job OK" in out for out in outputs), "both workers must have done jobs"
     got = received()
     assert len(got) == 1000 and len(set(got)) == 1000
-    with live.app_context():
-        from core import outbox
-        assert outbox.progress(batch.id) == {"total": 1000, "sent": 1000, "failed": 0, "pending": 0}
 
 
 def test_rate_limit_holds_across_two_workers(app, world):

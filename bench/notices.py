@@ -1,0 +1,270 @@
+"""Benchmark: enqueue and deliver in-app notices (outbox → RQ → inbox) with 1 and with 2 workers.
+
+Builds the app on PostgreSQL (schema ``gentou_bench_notices`` in database ``test``, dropped at
+the end) or SQLite (temp file), with Redis db 14 (flushed at start and end). Seeds one group with
+N users (default 10,000), then for 1 and for 2 workers: ``outbox.notify`` N inbox notices (timed:
+notify + commit, which writes the rows and enqueues N/100 RQ jobs), runs the workers
+(``flask gentou worker --burst`` subprocesses) until they exit (timed), checks that every notice
+is sent and N inbox messages exist, and resets. Baseline: N bare inserts into the inbox table,
+executemany in chunks of 100 with a commit per chunk (as often as delivery commits a job).
+Prints notices/second, the ratio 2 workers / 1 worker (target >= 1.6) and delivery time / bare
+inserts. Also prints the fixed cost of a worker process (start-up and exit on an empty queue).
+
+    .venv/bin/python bench/notices.py [--db postgres|sqlite] [--count N]
+
+A benchmark, not a test: it prints figures and always exits 0 unless the harness breaks.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from core import create_app  # noqa: E402
+from core.extensions import db  # noqa: E402
+from core.models import GroupCompany, InboxMessage, Notice, NoticeBatch, User  # noqa: E402
+from core.models.user import utcnow  # noqa: E402
+from core.tenancy import tenant  # noqa: E402
+
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SCHEMA = "gentou_bench_notices"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per baseline commit
+WORKER_COUNTS = (1, 2)
+TARGET = 1.6
+WORKER_TIMEOUT = 600    # seconds: a delivery run that takes longer is killed and reported
+TITLE, BODY = "缴款通知", "body"
+
+
+def app_config(url: str, redis_url: str) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": redis_url, "NOTICE_CHUNK": CHUNK}
+
+
+def seed(app, count: int) -> int:
+    started = time.perf_counter()
+    with app.app_context():
+        db.create_all()
+        group = GroupCompany(code="BENCH", name="基准集团")
+        db.session.add(group)
+        db.session.commit()
+        group_id = group.id
+        with tenant(group_id):
+            db.session.add_all(User(username=f"u{i:05d}", name=f"用户{i:05d}", password_hash="x")
+                               for i in range(count))
+            db.session.commit()
+    print(f"  seeded {count} users in {time.perf_counter() - started:.1f}s")
+    return group_id
+
+
+def vacuum(app) -> None:
+    """PostgreSQL: clear the dead rows of the previous run and refresh the planner's statistics."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in (InboxMessage, Notice, NoticeBatch, User):
+                conn.execute(sa.text(f"VACUUM ANALYZE {table.__tablename__}"))
+
+
+def reset(app, r: redis.Redis) -> None:
+    with app.app_context():
+        db.session.execute(sa.delete(InboxMessage))
+        db.session.execute(sa.delete(Notice))
+        db.session.execute(sa.delete(NoticeBatch))
+        db.session.commit()
+    r.flushdb()
+    vacuum(app)
+
+
+def enqueue(app, group_id: int, r: redis.Redis) -> tuple[int, float, int]:
+    """notify() every user once; returns (batch id, seconds for notify + commit, jobs queued)."""
+    from core import outbox
+    with app.app_context(), tenant(group_id):
+        user_ids = db.session.scalars(db.select(User.id).order_by(User.id)).all()
+        started = time.perf_counter()
+        batch = outbox.notify(group_id, user_ids, TITLE, BODY, channels_=("inbox",))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        batch_id = batch.id
+    return batch_id, elapsed, r.llen("rq:queue:gentou")
+
+
+def run_workers(n: int, app_spec: str, logdir: str, tag: str) -> tuple[float, list[str]]:
+    """Start ``n`` burst workers, wait until all exit; returns (seconds, per-worker log paths)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    cmd = [sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker", "--burst"]
+    logs, procs, files = [], [], []
+    started = time.perf_counter()
+    try:
+        for i in range(n):
+            path = os.path.join(logdir, f"{tag}-worker{i}.log")
+            f = open(path, "wb")
+            files.append(f)
+            logs.append(path)
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT))
+        deadline = started + WORKER_TIMEOUT
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.perf_counter()))
+            except subprocess.TimeoutExpired:
+                pass
+        elapsed = time.perf_counter() - started
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+        for f in files:
+            f.close()
+    bad = [(i, p.returncode) for i, p in enumerate(procs) if p.returncode != 0]
+    if bad or elapsed >= WORKER_TIMEOUT:
+        print(f"    worker trouble: exit codes {bad}, {elapsed:.1f}s (timeout {WORKER_TIMEOUT}s)")
+        for path in logs:
+            tail = Path(path).read_text(errors="replace").splitlines()[-15:]
+            print(f"    --- {path}\n      " + "\n      ".join(tail))
+    return elapsed, logs
+
+
+def jobs_done(path: str) -> tuple[int, int]:
+    """(jobs finished OK, jobs failed) according to a worker's log."""
+    text = Path(path).read_text(errors="replace")
+    return len(re.findall(r"Job OK", text)), len(re.findall(r"\bfailed\b|Traceback", text))
+
+
+def check(app, batch_id: int, count: int) -> tuple[bool, str]:
+    from core import outbox
+    with app.app_context():
+        progress = outbox.progress(batch_id)
+        inbox = db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage))
+    ok = progress == {"total": count, "sent": count, "failed": 0, "pending": 0} and inbox == count
+    return ok, f"progress {progress}, inbox rows {inbox}"
+
+
+def bare_inserts(app, group_id: int, batch_id: int) -> float:
+    """Insert one inbox row per notice of ``batch_id`` with plain executemany, a commit per chunk."""
+    with app.app_context(), tenant(group_id):
+        db.session.execute(sa.delete(InboxMessage))
+        db.session.commit()
+        notices = db.session.execute(sa.select(Notice.id, Notice.recipient_id).where(Notice.batch_id == batch_id)
+                                     .order_by(Notice.id)).all()
+    vacuum(app)
+    with app.app_context(), tenant(group_id):
+        table = InboxMessage.__table__
+        started = time.perf_counter()
+        for start in range(0, len(notices), CHUNK):
+            now = utcnow()
+            rows = [{"group_id": group_id, "notice_id": nid, "recipient_id": rid, "title": TITLE, "body": BODY,
+                     "link": "", "created_at": now, "read_at": None} for nid, rid in notices[start:start + CHUNK]]
+            db.session.execute(sa.insert(table), rows)
+            db.session.commit()
+        elapsed = time.perf_counter() - started
+        inserted = db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage))
+    if inserted != len(notices):
+        print(f"    baseline inserted {inserted} rows, expected {len(notices)}")
+    return elapsed
+
+
+def worker_startup(app_spec: str, logdir: str) -> float:
+    """Seconds for one burst worker to start, find the queue empty and exit: the fixed cost per run."""
+    elapsed, _ = run_workers(1, app_spec, logdir, "empty")
+    return elapsed
+
+
+def bench(label: str, url: str, redis_url: str, count: int) -> None:
+    print(f"\n== {label}: {count} notices, {CHUNK} per job, workers {'/'.join(map(str, WORKER_COUNTS))} ==")
+    r = redis.Redis.from_url(redis_url)
+    r.flushdb()
+    config = app_config(url, redis_url)
+    app = create_app(config, plugins=[])
+    app_spec = f"core:create_app({config!r}, plugins=[])"
+    try:
+        group_id = seed(app, count)
+        vacuum(app)
+        with tempfile.TemporaryDirectory(prefix="gentou-bench-notices-") as logdir:
+            startup = worker_startup(app_spec, logdir)
+            print(f"  worker fixed cost (start, empty queue, exit): {startup:.2f}s")
+            times, batch_id = {}, None
+            for n in WORKER_COUNTS:
+                reset(app, r)
+                batch_id, enq, jobs = enqueue(app, group_id, r)
+                print(f"  enqueue (notify + commit): {enq:.2f}s = {count / enq:,.0f} notices/s, {jobs} jobs queued")
+                elapsed, logs = run_workers(n, app_spec, logdir, f"w{n}")
+                times[n] = elapsed
+                ok, detail = check(app, batch_id, count)
+                split = ", ".join(f"{jobs_done(p)[0]}" for p in logs)
+                print(f"  {n} worker{'s' if n > 1 else ' '}: deliver {elapsed:6.2f}s = {count / elapsed:8,.0f} notices/s"
+                      f"  (jobs OK per worker: {split})  {'OK' if ok else 'INCOMPLETE'}: {detail}")
+                left = r.llen("rq:queue:gentou")
+                if left:
+                    print(f"    {left} jobs left in the queue")
+            base = bare_inserts(app, group_id, batch_id)
+            print(f"  bare inserts: {base:.2f}s = {count / base:,.0f} rows/s ({count // CHUNK} commits)")
+            ratio = times[1] / times[2] if times[2] else 0.0
+            print(f"  ratio 2 workers / 1 worker = {ratio:.2f}   target >= {TARGET}: {'PASS' if ratio >= TARGET else 'FAIL'}")
+            net = [times[n] - startup for n in WORKER_COUNTS]
+            if net[1] > 0:
+                print(f"    (less the worker fixed cost: {net[0] / net[1]:.2f})")
+            for n in WORKER_COUNTS:
+                print(f"  delivery time / bare inserts, {n} worker{'s' if n > 1 else ' '} = {times[n] / base:.1f}")
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        r.flushdb()
+        r.close()
+
+
+def run_sqlite(redis_url: str, count: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
+        bench("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", redis_url, count)
+
+
+def run_postgres(redis_url: str, count: int) -> None:
+    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))  # leftovers of an aborted run
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
+    except sa.exc.OperationalError as exc:
+        print(f"\n== PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
+        return
+    try:
+        bench("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", redis_url, count)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--count", type=int, default=10_000, help="notices (and users) per run (default 10000)")
+    parser.add_argument("--redis", default=REDIS_URL, help=f"Redis URL, a db of its own (default {REDIS_URL})")
+    args = parser.parse_args()
+    if args.count < 1:
+        parser.error("--count must be positive")
+    print(f"cpus {os.cpu_count()}, Python {sys.version.split()[0]}")
+    try:
+        redis.Redis.from_url(args.redis).ping()
+    except redis.RedisError as exc:
+        print(f"Redis at {args.redis} unreachable: {exc}")
+        return
+    if args.db == "sqlite":
+        run_sqlite(args.redis, args.count)
+    else:
+        run_postgres(args.redis, args.count)
+
+
+if __name__ == "__main__":
+    main()
