@@ -1,6 +1,7 @@
 """The application factory."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -25,6 +26,8 @@ def _install_session_events() -> None:
         tenancy.install(Session)
         audit.install(Session)
         jobs.install(Session)
+        from core import review
+        review.install(Session)
         _session_events_installed = True
 
 
@@ -69,6 +72,7 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     babel.init_app(app, locale_selector=_select_locale)
 
     from core import models  # noqa: F401  (declares the host's tables)
+    from core.processes import models as process_models  # noqa: F401
     _apply_plugin_declarations(app, registry)
     _register_core_blueprints(app)
     _install_request_hooks(app, registry)
@@ -114,6 +118,11 @@ def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
                 raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
             channel.plugin = name
             registry.channels[channel.name] = channel
+    for name, kinds in registry.per_plugin("register_processes"):
+        for kind in kinds or []:
+            if kind.code in registry.processes:
+                raise PluginError(f"plugin {name}: process kind {kind.code} declared twice")
+            registry.processes[kind.code] = dataclasses.replace(kind, plugin=name)
     for name, jobs in registry.per_plugin("register_jobs"):
         for job in jobs or []:
             full = f"{name}.{job.name}"
@@ -128,9 +137,11 @@ def _register_core_blueprints(app: Flask) -> None:
     from core.health import bp as health_bp
     from core.home import bp as home_bp
     from core.personal import bp as personal_bp
+    from core.processes.review_views import bp as reviews_bp
+    from core.processes.views import bp as processes_bp
     from core.ui import install as install_ui
 
-    for bp in (auth_bp, home_bp, admin_bp, health_bp, personal_bp):
+    for bp in (auth_bp, home_bp, admin_bp, health_bp, personal_bp, processes_bp, reviews_bp):
         app.register_blueprint(bp)
     install_ui(app)
 

@@ -39,6 +39,7 @@ def from_environment(instance: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("GENTOU_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("GENTOU_LOGIN_LOCK_MINUTES", "15")),
         "PAGE_SIZE": 20,
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,  # a form with several attachments of at most 10 MB each
         "NOTICE_CHUNK": 100,               # notices per delivery job
         "NOTICE_MAX_ATTEMPTS": 5,
         "NOTICE_BACKOFF_BASE": 2.0,        # seconds; doubled per attempt, with jitter

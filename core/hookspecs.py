@@ -109,6 +109,41 @@ def notification_channels():
 
 
 @hookspec
+def register_processes():
+    """Return ``core.processes.kinds.ProcessKind`` declarations: the kinds of approval process.
+
+    Called once at start-up; codes must be unique across plugins. A project's process list
+    (流程/项目流程) shows the kinds of the modules its group company enabled, by ``weight``.
+
+    Example::
+
+        @hookimpl
+        def register_processes():
+            return [ProcessKind(code="capital_peak", label=_l("项目资金峰值"), weight=10,
+                                fields=(Field("peak", _l("资金峰值"), "money", prefill=current_peak),),
+                                on_approve=confirm_peak)]
+    """
+
+
+@hookspec(firstresult=True)
+def approval_providers(group_id):
+    """Return the approval provider for ``group_id``, or None to leave it to others.
+
+    Tenant-level and ``firstresult``: the first enabled plugin that returns a provider wins;
+    with none, the host's in-app provider (a business admin decides) is used. A provider has
+    ``name``, ``label``, ``start(instance, kind) -> external id`` (it must not call the network
+    inside the web request: enqueue a job) and ``url(instance) -> link or None`` (查看BPM).
+    Its decision comes back through ``core.processes.service.complete``.
+
+    Example::
+
+        @hookimpl
+        def approval_providers(group_id):
+            return DingTalkApprovals(group_id) if configured(group_id) else None
+    """
+
+
+@hookspec
 def register_cli(group):
     """Add the plugin's click commands to the ``flask gentou`` command group.
 

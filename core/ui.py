@@ -24,6 +24,7 @@ CORE_MENU = [
     MenuItem(_l("城市公司"), "admin.companies", "admin", 10, (roles.ADMIN,)),
     MenuItem(_l("项目维护"), "admin.projects", "admin", 20, (roles.ADMIN,)),
     MenuItem(_l("账号及角色"), "admin.users", "admin", 30, (roles.ADMIN,)),
+    MenuItem(_l("方案审核"), "reviews.queue", "main", 700, roles.PROJECT_ROLES),
     MenuItem(_l("个人中心"), "me.messages", "main", 800),
     MenuItem(_l("消息"), "me.messages", "personal", 90),
     MenuItem(_l("通知记录"), "admin.notices", "admin", 70, (roles.ADMIN,)),

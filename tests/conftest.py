@@ -21,7 +21,7 @@ def database_url() -> str:
 
 def make_app(**config):
     base = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(), "REDIS_URL": None,
-            "SECRET_KEY": "test-secret", "SERVER_NAME": None}
+            "SECRET_KEY": "test-secret", "SERVER_NAME": None, "ATTACHMENT_DIR": f"{_TMP}/attachments"}
     base.update(config)
     return create_app(base, plugins=config.pop("plugins", SAMPLE_PLUGINS))
 

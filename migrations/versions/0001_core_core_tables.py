@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-22 00:50:26.708992
+Create Date: 2026-11-22 01:05:59.478386
 
 """
 from alembic import op
@@ -156,6 +156,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_notice_batch_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_notice_batch_project_id'), ['project_id'], unique=False)
 
+    op.create_table('core_process',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('slot', sa.String(length=80), nullable=True),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('initiator_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(), nullable=True),
+    sa.Column('form_data', sa.JSON(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('provider', sa.String(length=40), nullable=False),
+    sa.Column('external_id', sa.String(length=80), nullable=False),
+    sa.Column('result_comment', sa.String(length=500), nullable=False),
+    sa.Column('decided_by', sa.String(length=60), nullable=False),
+    sa.Column('reset_reason', sa.String(length=500), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['core_group_company.id'], name=op.f('fk_core_process_group_id_core_group_company')),
+    sa.ForeignKeyConstraint(['initiator_id'], ['core_user.id'], name=op.f('fk_core_process_initiator_id_core_user')),
+    sa.ForeignKeyConstraint(['project_id'], ['core_project.id'], name=op.f('fk_core_process_project_id_core_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_process')),
+    sa.UniqueConstraint('slot', name=op.f('uq_core_process_slot'))
+    )
+    with op.batch_alter_table('core_process', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_process_external_id'), ['external_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_process_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_process_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_process_project_id'), ['project_id'], unique=False)
+
     op.create_table('core_project_authorisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -173,6 +202,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_project_authorisation_project_id'), ['project_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_project_authorisation_user_id'), ['user_id'], unique=False)
 
+    op.create_table('core_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_table', sa.String(length=60), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('unlocked', sa.Boolean(), nullable=False),
+    sa.Column('submitted_by', sa.String(length=60), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by', sa.String(length=60), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('comment', sa.String(length=500), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['core_group_company.id'], name=op.f('fk_core_review_group_id_core_group_company')),
+    sa.ForeignKeyConstraint(['project_id'], ['core_project.id'], name=op.f('fk_core_review_project_id_core_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_review')),
+    sa.UniqueConstraint('record_table', 'record_id', name=op.f('uq_core_review_record_table_record_id'))
+    )
+    with op.batch_alter_table('core_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_review_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_review_project_id'), ['project_id'], unique=False)
+
     op.create_table('core_user_role',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -186,6 +238,29 @@ def upgrade():
     with op.batch_alter_table('core_user_role', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_user_role_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_user_role_user_id'), ['user_id'], unique=False)
+
+    op.create_table('core_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=40), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=60), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['core_group_company.id'], name=op.f('fk_core_attachment_group_id_core_group_company')),
+    sa.ForeignKeyConstraint(['process_id'], ['core_process.id'], name=op.f('fk_core_attachment_process_id_core_process')),
+    sa.ForeignKeyConstraint(['project_id'], ['core_project.id'], name=op.f('fk_core_attachment_project_id_core_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_attachment')),
+    sa.UniqueConstraint('token', name=op.f('uq_core_attachment_token'))
+    )
+    with op.batch_alter_table('core_attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_attachment_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_attachment_process_id'), ['process_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_attachment_project_id'), ['project_id'], unique=False)
 
     op.create_table('core_notice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,6 +297,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_notice_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index('ix_core_notice_state_due', ['state', 'next_attempt_at'], unique=False)
 
+    op.create_table('core_process_callback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['core_group_company.id'], name=op.f('fk_core_process_callback_group_id_core_group_company')),
+    sa.ForeignKeyConstraint(['process_id'], ['core_process.id'], name=op.f('fk_core_process_callback_process_id_core_process')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_process_callback')),
+    sa.UniqueConstraint('key', name=op.f('uq_core_process_callback_key'))
+    )
+    with op.batch_alter_table('core_process_callback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_process_callback_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_core_process_callback_process_id'), ['process_id'], unique=False)
+
     op.create_table('core_inbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=False),
@@ -256,6 +347,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_inbox_message_created_at'))
 
     op.drop_table('core_inbox_message')
+    with op.batch_alter_table('core_process_callback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_process_callback_process_id'))
+        batch_op.drop_index(batch_op.f('ix_core_process_callback_group_id'))
+
+    op.drop_table('core_process_callback')
     with op.batch_alter_table('core_notice', schema=None) as batch_op:
         batch_op.drop_index('ix_core_notice_state_due')
         batch_op.drop_index(batch_op.f('ix_core_notice_recipient_id'))
@@ -265,17 +361,35 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_notice_batch_id'))
 
     op.drop_table('core_notice')
+    with op.batch_alter_table('core_attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_attachment_project_id'))
+        batch_op.drop_index(batch_op.f('ix_core_attachment_process_id'))
+        batch_op.drop_index(batch_op.f('ix_core_attachment_group_id'))
+
+    op.drop_table('core_attachment')
     with op.batch_alter_table('core_user_role', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_user_role_user_id'))
         batch_op.drop_index(batch_op.f('ix_core_user_role_group_id'))
 
     op.drop_table('core_user_role')
+    with op.batch_alter_table('core_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_review_project_id'))
+        batch_op.drop_index(batch_op.f('ix_core_review_group_id'))
+
+    op.drop_table('core_review')
     with op.batch_alter_table('core_project_authorisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_project_authorisation_user_id'))
         batch_op.drop_index(batch_op.f('ix_core_project_authorisation_project_id'))
         batch_op.drop_index(batch_op.f('ix_core_project_authorisation_group_id'))
 
     op.drop_table('core_project_authorisation')
+    with op.batch_alter_table('core_process', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_process_project_id'))
+        batch_op.drop_index(batch_op.f('ix_core_process_kind'))
+        batch_op.drop_index(batch_op.f('ix_core_process_group_id'))
+        batch_op.drop_index(batch_op.f('ix_core_process_external_id'))
+
+    op.drop_table('core_process')
     with op.batch_alter_table('core_notice_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_notice_batch_project_id'))
         batch_op.drop_index(batch_op.f('ix_core_notice_batch_group_id'))

@@ -32,6 +32,25 @@ def register_jobs():
     return [Job(name="count_entry", func=count_entry)]
 
 
+def _on_exit_decided(instance):
+    RECEIVED.append(("process", instance.kind, instance.state))
+
+
+@hookimpl
+def register_processes():
+    from core.processes.kinds import Field, ProcessKind
+    return [
+        ProcessKind(code="ledger_calc", label="离职退休测算", weight=10),
+        ProcessKind(code="ledger_exit", label="离职退休", weight=20, requires=("ledger_calc",),
+                    fields=(Field("project_name", "项目名称", "readonly", prefill=lambda p: p.name),
+                            Field("amount", "本次分配金额", "money", required=True),
+                            Field("ratio", "本次分配比例", "percent"),
+                            Field("planned_on", "预计分配时间", "date")),
+                    on_approve=_on_exit_decided, on_reject=_on_exit_decided),
+        ProcessKind(code="ledger_disclosure", label="披露", weight=30, repeatable=True),
+    ]
+
+
 @hookimpl
 def notification_channels():
     from tests.sample_plugins.ledger.channels import EchoChannel, ThrottledChannel

@@ -10,6 +10,7 @@ from core.tenancy import TenantMixin
 class LedgerEntry(TenantMixin, db.Model):
     __tablename__ = "ledger_entry"
     __audited__ = True
+    __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))

@@ -44,3 +44,35 @@ def add(project_id):
         abort(400)  # the business change fails after the notices were written: all is rolled back
     db.session.commit()
     return str(row.id), 201
+
+
+@bp.route("/entries/<int:entry_id>/amount", methods=["POST"])
+def edit_amount(entry_id):
+    from core.review import RecordLocked
+    row = db.session.scalar(db.select(LedgerEntry).where(LedgerEntry.id == entry_id))
+    if row is None:
+        abort(404)
+    project_or_404(current_user, row.project_id)
+    row.amount = Decimal(request.form["amount"])
+    try:
+        db.session.commit()
+    except RecordLocked as exc:
+        db.session.rollback()
+        return str(exc), 409
+    return "ok"
+
+
+@bp.route("/entries/<int:entry_id>/submit", methods=["POST"])
+def submit(entry_id):
+    from core import review
+    row = db.session.scalar(db.select(LedgerEntry).where(LedgerEntry.id == entry_id))
+    if row is None:
+        abort(404)
+    project_or_404(current_user, row.project_id)
+    try:
+        item = review.submit(row, current_user, f"台账 {row.note}", row.project_id)
+        db.session.commit()
+    except review.ReviewError as exc:
+        db.session.rollback()
+        return str(exc), 409
+    return str(item.id)
