@@ -42,11 +42,16 @@ class Message:
 
 
 class Channel:
-    """Base class of a channel. ``rate_limit`` = (messages, seconds), shared by all workers."""
+    """Base class of a channel. ``rate_limit`` = (messages, seconds), shared by all workers.
+
+    A ``group_wide`` channel (a group robot) speaks to the whole group rather than to its
+    recipient: process results and admin alerts are copied to it.
+    """
 
     name: str = ""
     label = ""
     rate_limit: tuple[int, float] | None = None
+    group_wide: bool = False
     plugin: str = ""
 
     def send(self, messages: list[Message]) -> dict[int, object]:

@@ -15,6 +15,12 @@ from tests.sample_plugins.ledger.hooks import RECEIVED
 from tests.sample_plugins.ledger.models import LedgerEntry
 
 
+@pytest.fixture(autouse=True)
+def clean_receiver():
+    from tests.sample_plugins.ledger.channels import receiver
+    receiver().flushdb()
+
+
 @pytest.fixture
 def world(app):
     with app.app_context():
@@ -72,6 +78,9 @@ def test_full_flow_start_approve_notify_and_reset(app, world):
         titles = db.session.scalars(sa.select(InboxMessage.title).where(
             InboxMessage.recipient_id == world["accountant_id"])).all()
     assert titles == ["AAA项目：离职退休测算完成"]
+    from tests.sample_plugins.ledger.channels import RECEIVED as ROBOT_RECEIVED, receiver
+    robot = [k.decode() for k in receiver().lrange(ROBOT_RECEIVED, 0, -1)]
+    assert len(robot) == 1 and robot[0].endswith(":ledger_robot")  # 回调会有消息机器人通知
     # Now the exit may start, with its form prefilled and checked.
     form = kj.get(f"/processes/projects/{world['project']}/start/ledger_exit").get_data(as_text=True)
     assert 'value="AAA项目"' in form

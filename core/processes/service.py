@@ -143,7 +143,7 @@ def _announce(instance: ProcessInstance, kind: ProcessKind | None) -> None:
     body = instance.result_comment
     enabled = enabled_modules(instance.group_id)
     group_wide = tuple(name for name, c in outbox.channels().items()
-                       if getattr(c, "group_wide", False) and (not c.plugin or c.plugin in enabled))
+                       if c.group_wide and (not c.plugin or c.plugin in enabled))
     outbox.notify(instance.group_id, [instance.initiator_id], title, body, link=f"/processes/{instance.id}",
                   channels_=("inbox",) + group_wide, kind="process.completed", project_id=project.id)
 

@@ -41,3 +41,8 @@ class EchoChannel(Channel):
 class ThrottledChannel(EchoChannel):
     name = "ledger_throttled"
     rate_limit = (5, 2.0)
+
+
+class RobotChannel(EchoChannel):
+    name = "ledger_robot"
+    group_wide = True

@@ -53,8 +53,8 @@ def register_processes():
 
 @hookimpl
 def notification_channels():
-    from tests.sample_plugins.ledger.channels import EchoChannel, ThrottledChannel
-    return [EchoChannel(), ThrottledChannel()]
+    from tests.sample_plugins.ledger.channels import EchoChannel, RobotChannel, ThrottledChannel
+    return [EchoChannel(), ThrottledChannel(), RobotChannel()]
 
 
 @hookimpl
