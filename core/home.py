@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from core import roles
 from core.extensions import db
 from core.models import Company, Project
 from core.permissions import projects_query
@@ -17,4 +18,5 @@ def index():
     by_company: dict[int, list[Project]] = {}
     for p in projects:
         by_company.setdefault(p.company_id, []).append(p)
-    return render_template("home.html", by_company=by_company, companies=companies)
+    staff = current_user.has_role(roles.ADMIN, *roles.PROJECT_ROLES)
+    return render_template("home.html", by_company=by_company, companies=companies, staff=staff)
