@@ -44,6 +44,7 @@ CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per b
 WORKER_COUNTS = (1, 2)
 TARGET = 1.6
 WORKER_TIMEOUT = 600    # seconds: a delivery run that takes longer is killed and reported
+NOISE_FACTOR = 1.6      # warn when "everything else" CPU differs this much between runs
 TITLE, BODY = "缴款通知", "body"
 
 
@@ -112,17 +113,20 @@ def machine_cpu() -> tuple[float, float] | None:
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
-def cpu_note(before, after, workers_cpu: float) -> str:
-    """Where the CPU went during a run: our workers, and everything else (PostgreSQL, Redis, other processes)."""
+def cpu_note(before, after, workers_cpu: float) -> tuple[str, float | None]:
+    """Where the CPU went during a run: our workers, and everything else (PostgreSQL, Redis, other
+    processes); returns (note, everything else in CPU-seconds, or None off Linux). The work is the same
+    in every run, so "everything else" should be too: much more means other processes were busy."""
     if before is None or after is None:
-        return f"workers cpu {workers_cpu:.1f}s"
+        return f"workers cpu {workers_cpu:.1f}s", None
     busy, total = after[0] - before[0], after[1] - before[1]
+    rest = max(0.0, busy - workers_cpu)
     return (f"machine {100 * busy / total if total else 0:.0f}% busy: workers cpu {workers_cpu:.1f}s, "
-            f"everything else {max(0.0, busy - workers_cpu):.1f}s")
+            f"everything else {rest:.1f}s"), rest
 
 
-def run_workers(n: int, app_spec: str, logdir: str, tag: str) -> tuple[float, list[str], str]:
-    """Start ``n`` burst workers, wait until all exit; returns (seconds, per-worker log paths, cpu note)."""
+def run_workers(n: int, app_spec: str, logdir: str, tag: str) -> tuple[float, list[str], tuple[str, float | None]]:
+    """Start ``n`` burst workers, wait until all exit; returns (seconds, per-worker log paths, cpu_note())."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     cmd = [sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker", "--burst"]
     logs, procs, files = [], [], []
@@ -217,14 +221,16 @@ def bench(label: str, url: str, redis_url: str, count: int, repeat: int) -> None
         with tempfile.TemporaryDirectory(prefix="gentou-bench-notices-") as logdir:
             startup = worker_startup(app_spec, logdir)
             print(f"  worker fixed cost (start, empty queue, exit): {startup:.2f}s")
-            times, batch_id, all_ok = {}, None, True
-            for n in WORKER_COUNTS:
-                for attempt in range(repeat):
+            times, batch_id, all_ok, rest_cpu = {}, None, True, []
+            for attempt in range(repeat):  # 1 and 2 workers alternate, so passing load hits both alike
+                for n in WORKER_COUNTS:
                     reset(app, r)
                     batch_id, enq, jobs = enqueue(app, group_id, r)
                     print(f"  enqueue (notify + commit): {enq:.2f}s = {count / enq:,.0f} notices/s, {jobs} jobs queued")
-                    elapsed, logs, cpu = run_workers(n, app_spec, logdir, f"w{n}-{attempt}")
+                    elapsed, logs, (cpu, rest) = run_workers(n, app_spec, logdir, f"w{n}-{attempt}")
                     times[n] = min(times.get(n, elapsed), elapsed)
+                    if rest is not None:
+                        rest_cpu.append(rest)
                     ok, detail = check(app, batch_id, count)
                     all_ok = all_ok and ok
                     split = ", ".join(str(jobs_done(p)) for p in logs)
@@ -249,6 +255,10 @@ def bench(label: str, url: str, redis_url: str, count: int, repeat: int) -> None
                 print(f"    (less the worker fixed cost: {net[0] / net[1]:.2f})")
             for n in WORKER_COUNTS:
                 print(f"  delivery time / bare inserts, {n} worker{'s' if n > 1 else ' '} = {times[n] / base:.1f}")
+            if len(rest_cpu) > 1 and max(rest_cpu) > NOISE_FACTOR * min(rest_cpu):
+                print(f"  WARNING: the CPU used by everything but our workers varied from {min(rest_cpu):.1f}s to "
+                      f"{max(rest_cpu):.1f}s between runs of the same work: other processes were busy, the ratio is"
+                      " unreliable (rerun on a quiet machine, or with --repeat)")
     finally:
         with app.app_context():
             db.session.remove()

@@ -45,13 +45,16 @@ class Channel:
     """Base class of a channel. ``rate_limit`` = (messages, seconds), shared by all workers.
 
     A ``group_wide`` channel (a group robot) speaks to the whole group rather than to its
-    recipient: process results and admin alerts are copied to it.
+    recipient: process results and admin alerts are copied to it. A ``personal`` channel
+    reaches one person; stages send their notices (认购通知, 缴款通知, ...) through every
+    personal channel the company has enabled.
     """
 
     name: str = ""
     label = ""
     rate_limit: tuple[int, float] | None = None
     group_wide: bool = False
+    personal: bool = False
     plugin: str = ""
 
     def send(self, messages: list[Message]) -> dict[int, object]:
@@ -73,6 +76,7 @@ class InboxChannel(Channel):
 
     name = "inbox"
     label = _l("站内消息")
+    personal = True
 
     def send_one(self, message: Message):
         from core.extensions import db

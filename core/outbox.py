@@ -33,9 +33,23 @@ def channels() -> dict:
     return current_app.extensions["gentou"].channels
 
 
+def personal_channels(group_id: int) -> tuple[str, ...]:
+    """The personal channels (inbox, work notices, ...) of the modules ``group_id`` enabled."""
+    from core.modules import enabled_modules
+    enabled = enabled_modules(group_id)
+    return tuple(name for name, c in channels().items() if c.personal and (not c.plugin or c.plugin in enabled))
+
+
 def notify(group_id: int, recipient_ids, title: str, body: str = "", link: str = "", channels_=("inbox",),
            kind: str = "", project_id: int | None = None, actor: str = "", is_test: bool = False) -> NoticeBatch:
-    """Write a batch of notices in the current transaction; they are delivered after it commits."""
+    """Write a batch of one message to many, in the current transaction; delivered after the commit."""
+    return notify_each(group_id, [(rid, body) for rid in dict.fromkeys(recipient_ids)], title, link, channels_,
+                       kind, project_id, actor, is_test)
+
+
+def notify_each(group_id: int, messages, title: str, link: str = "", channels_=("inbox",), kind: str = "",
+                project_id: int | None = None, actor: str = "", is_test: bool = False) -> NoticeBatch:
+    """Like ``notify``, with a body per recipient: ``messages`` = [(recipient id, body)], one batch."""
     unknown = [c for c in channels_ if c not in channels()]
     if unknown:
         raise KeyError(f"unknown notification channel(s): {unknown}")
@@ -46,7 +60,7 @@ def notify(group_id: int, recipient_ids, title: str, body: str = "", link: str =
     db.session.flush()
     notices = [Notice(group_id=group_id, key=f"{batch.id}:{rid}:{channel}", batch_id=batch.id, project_id=project_id,
                       recipient_id=rid, channel=channel, title=title[:200], body=body, link=link, created_at=now)
-               for rid in dict.fromkeys(recipient_ids) for channel in channels_]
+               for rid, body in messages for channel in channels_]
     db.session.add_all(notices)
     db.session.flush()
     schedule(group_id, [n.id for n in notices])

@@ -3,6 +3,8 @@
 A model opts in with ``__reviewed__ = True``. While its record is submitted, or after it
 passed, the record cannot be changed (the unit of work refuses the flush) until a business
 admin unlocks it (解锁编辑); locking again (锁定) closes it. Every transition is audited.
+A model whose rows are governed by another record's review (a plan's lines by the plan)
+defines ``review_target()`` returning that record.
 """
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ def review_of(record) -> Review | None:
 
 
 def is_editable(record) -> bool:
-    review = review_of(record)
+    target = record.review_target() if hasattr(record, "review_target") else record
+    if target is None:
+        return True
+    review = review_of(target)
     return review is None or review.state in (DRAFT, RETURNED) or review.unlocked
 
 

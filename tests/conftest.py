@@ -20,6 +20,7 @@ def database_url() -> str:
 
 
 def make_app(**config):
+    """An app on the test database; ``plugins=`` chooses the installed plugins (default: the samples)."""
     base = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url(), "REDIS_URL": None,
             "SECRET_KEY": "test-secret", "SERVER_NAME": None, "ATTACHMENT_DIR": f"{_TMP}/attachments"}
     base.update(config)
@@ -48,8 +49,10 @@ def clean_database(request):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+    from tests.sample_plugins.event_recorder.hooks import EVENTS
     from tests.sample_plugins.ledger.hooks import RECEIVED
     RECEIVED.clear()
+    EVENTS.clear()
 
 
 @pytest.fixture

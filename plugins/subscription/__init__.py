@@ -1,0 +1,1 @@
+"""立项 → 认购 → 缴款: the first business stage."""

@@ -1,0 +1,74 @@
+"""Reading the stage's forms: every field checked, errors keyed by field, nothing saved on error."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from core.money import AmountError, parse_decimal, parse_money, parse_percent
+
+
+class FormReader:
+    """Collects typed values and per-field messages from a submitted form."""
+
+    def __init__(self, form):
+        self.form, self.errors = form, {}
+
+    def text(self, name: str, label: str, required: bool = False, max_length: int = 200) -> str:
+        value = (self.form.get(name) or "").strip()
+        if required and not value:
+            self.errors[name] = _("请填写%(label)s", label=label)
+        elif "<" in value or ">" in value:
+            self.errors[name] = _("%(label)s中不能有<、>符号", label=label)
+        elif len(value) > max_length:
+            self.errors[name] = _("%(label)s最多 %(n)s 个字", label=label, n=max_length)
+        return value
+
+    def _number(self, name, label, parse, required):
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            if required:
+                self.errors[name] = _("请填写%(label)s", label=label)
+            return None
+        try:
+            return parse(raw, label)
+        except AmountError as exc:
+            self.errors[name] = str(exc)
+            return None
+
+    def money(self, name: str, label: str, required: bool = False, minimum: Decimal | None = Decimal("0")):
+        value = self._number(name, label, parse_money, required)
+        if value is not None and minimum is not None and value < minimum:
+            self.errors[name] = _("%(label)s不能小于 %(min)s", label=label, min=minimum)
+        return value
+
+    def percent(self, name: str, label: str, required: bool = False):
+        value = self._number(name, label, parse_percent, required)
+        if value is not None and not Decimal("0") <= value <= Decimal("100"):
+            self.errors[name] = _("%(label)s须在 0 至 100 之间", label=label)
+        return value
+
+    def decimal(self, name: str, label: str, places: int = 2):
+        return self._number(name, label, lambda raw, lab: parse_decimal(raw, places, lab), False)
+
+    def integer(self, name: str, label: str):
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit():
+            self.errors[name] = _("%(label)s须为整数", label=label)
+            return None
+        return int(raw)
+
+    def date(self, name: str, label: str, required: bool = False):
+        raw = (self.form.get(name) or "").strip()
+        if not raw:
+            if required:
+                self.errors[name] = _("请填写%(label)s", label=label)
+            return None
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            self.errors[name] = _("%(label)s不是有效的日期（YYYY-MM-DD）", label=label)
+            return None

@@ -1,0 +1,34 @@
+"""The subscription plugin's hook implementations."""
+from flask_babel import lazy_gettext as _l
+
+from core import roles
+from core.declarations import MenuItem
+from core.hookspecs import hookimpl
+
+STAFF = roles.ACCOUNTANTS + (roles.BUSINESS_ADMIN,)
+
+
+@hookimpl
+def register_models():
+    from plugins.subscription import models
+    return [models.Initiation, models.TierRatio, models.Shareholder, models.Milestone, models.Subscription,
+            models.Payment]
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.subscription.views import bp
+    return [bp]
+
+
+@hookimpl
+def register_menu():
+    return [MenuItem(label=_l("立项"), endpoint="subscription.index", weight=20, roles=STAFF),
+            MenuItem(label=_l("认购明细"), endpoint="subscription.my_subscriptions", section="personal", weight=10,
+                     roles=(roles.PARTNER,))]
+
+
+@hookimpl
+def register_processes():
+    from plugins.subscription.processes import KINDS
+    return KINDS

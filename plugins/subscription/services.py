@@ -1,0 +1,164 @@
+"""The figures of the stage: pots, 测算 (pro-rata within a tier's pot), the investment detail, payments."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from core.extensions import db
+from core.money import CENT, round_cents, split
+from core.processes.models import APPROVED
+from core.processes.service import latest
+from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
+
+ZERO = Decimal("0.00")
+PEAK_PROCESS, INITIATION_PROCESS = "capital_peak", "coinvest_initiation"
+
+
+class SubscriptionError(ValueError):
+    """A refused change; the message is for the user."""
+
+
+def initiation(project) -> Initiation:
+    row = db.session.scalar(db.select(Initiation).where(Initiation.project_id == project.id))
+    if row is None:
+        row = Initiation(project_id=project.id, group_id=project.group_id)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def ratios(project_id: int) -> dict[str, Decimal]:
+    found = dict(db.session.execute(db.select(TierRatio.tier, TierRatio.ratio)
+                                    .where(TierRatio.project_id == project_id)).all())
+    return {tier: found.get(tier, Decimal("0.000")) for tier in TIERS}
+
+
+def pots(peak: Decimal | None, tier_ratios: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Each tier's pot = peak × ratio, to the cent; the total is the sum of the pots."""
+    return {tier: round_cents((peak or ZERO) * ratio / 100) for tier, ratio in tier_ratios.items()}
+
+
+def is_approved(project_id: int, process: str) -> bool:
+    done = latest(project_id, process)
+    return done is not None and done.state == APPROVED
+
+
+def allocate(subscribed: list[Decimal], pot: Decimal) -> list[Decimal]:
+    """测算 of one tier: everyone gets what they subscribed, unless that exceeds the pot; then the
+    pot is shared pro rata to the subscriptions, cent-exact (largest remainder)."""
+    total = sum(subscribed, ZERO)
+    if total <= pot:
+        return list(subscribed)
+    return split(pot, subscribed)
+
+
+def ensure_editable(project) -> None:
+    """Refuse to change the plan's figures while it is under review or approved (and not unlocked)."""
+    from core.review import is_editable
+    plan = initiation(project)
+    if not is_editable(plan):
+        raise SubscriptionError(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=str(plan)))
+
+
+def propose(project) -> dict[str, Decimal]:
+    """Set every partner's investment by the 测算 rule; returns the tier totals."""
+    ensure_editable(project)
+    rows = subscriptions(project.id)
+    tier_pots = pots(initiation(project).capital_peak, ratios(project.id))
+    totals = {}
+    for tier in TIERS:
+        members = [s for s in rows if s.tier == tier]
+        amounts = allocate([s.subscribed_amount or ZERO for s in members], tier_pots[tier])
+        for member, amount in zip(members, amounts):
+            member.investment = amount
+        totals[tier] = sum(amounts, ZERO)
+    return totals
+
+
+def set_investment(project, subscription: Subscription, amount: Decimal) -> None:
+    """An accountant's edit of one partner's investment, checked against the bounds and the pot."""
+    ensure_editable(project)
+    if amount != 0 and not subscription.min_amount <= amount <= subscription.max_amount:
+        raise SubscriptionError(_("投资金额 %(amount)s 超出认购上下限 %(low)s – %(high)s", amount=f"{amount:,}",
+                                  low=f"{subscription.min_amount:,}", high=f"{subscription.max_amount:,}"))
+    pot = pots(initiation(project).capital_peak, ratios(project.id))[subscription.tier]
+    others = db.session.scalar(db.select(db.func.coalesce(db.func.sum(Subscription.investment), 0)).where(
+        Subscription.project_id == project.id, Subscription.tier == subscription.tier,
+        Subscription.id != subscription.id))
+    if Decimal(others) + amount > pot:
+        raise SubscriptionError(_("%(tier)s合计 %(total)s 超过该层级额度 %(pot)s", tier=TIERS[subscription.tier],
+                                  total=f"{Decimal(others) + amount:,}", pot=f"{pot:,}"))
+    subscription.investment = amount
+
+
+def compute_detail(project) -> None:
+    """计算投资明细: each partner's share of the project, self-funded part and financed part (配资)."""
+    ensure_editable(project)
+    plan = initiation(project)
+    if not plan.capital_peak:
+        raise SubscriptionError(_("请先填写资金峰值"))
+    for row in subscriptions(project.id):
+        amount = row.investment or ZERO
+        row.share = (amount * 100 / plan.capital_peak).quantize(Decimal("0.000001"))
+        row.financed = round_cents(amount * plan.financing_ratio / 100)
+        row.self_funded = amount - row.financed
+
+
+def subscriptions(project_id: int) -> list[Subscription]:
+    return db.session.scalars(db.select(Subscription).options(joinedload(Subscription.user))
+                              .where(Subscription.project_id == project_id)
+                              .order_by(Subscription.tier, Subscription.id)).all()
+
+
+def subscribe(subscription: Subscription, amount: Decimal, today: dt.date) -> None:
+    """A partner's 认购: within their bounds, on or before the deadline."""
+    if today > subscription.deadline:
+        raise SubscriptionError(_("认购已截止（截至日期 %(d)s）", d=subscription.deadline.isoformat()))
+    if not subscription.min_amount <= amount <= subscription.max_amount:
+        raise SubscriptionError(_("认购金额须在 %(low)s 至 %(high)s 之间", low=f"{subscription.min_amount:,}",
+                                  high=f"{subscription.max_amount:,}"))
+    from core.models.user import utcnow
+    subscription.subscribed_amount, subscription.subscribed_at = amount, utcnow()
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclasses.dataclass
+class PaymentLine:
+    subscription: Subscription
+    paid: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return self.subscription.investment or ZERO
+
+    @property
+    def owed(self) -> Decimal:
+        return max(self.due - self.paid, ZERO)
+
+    @property
+    def status(self) -> str:
+        if self.due == 0 and self.paid == 0:
+            return ""
+        if self.paid == 0:
+            return "unpaid"
+        if self.paid < self.due:
+            return "partly"
+        return "paid" if self.paid == self.due else "overpaid"
+
+
+STATUS_LABELS = {"unpaid": _l("未缴款"), "partly": _l("部分缴款"), "paid": _l("已缴清"), "overpaid": _l("多缴")}
+
+
+def payment_lines(project_id: int) -> list[PaymentLine]:
+    paid = dict(db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
+                                   .where(Payment.project_id == project_id).group_by(Payment.subscription_id)).all())
+    return [PaymentLine(s, Decimal(paid.get(s.id, 0)).quantize(CENT)) for s in subscriptions(project_id)]

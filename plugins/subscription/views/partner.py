@@ -1,0 +1,53 @@
+"""个人中心 / 认购明细: a partner's own subscriptions, their 认购, investment, what they owe and paid."""
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.extensions import db
+from core.money import AmountError, parse_money
+from core.review import RecordLocked
+from plugins.subscription import services
+from plugins.subscription.models import Payment, Subscription
+from plugins.subscription.views import bp
+from core.ui import SHANGHAI
+
+
+def today() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date()
+
+
+@bp.route("/me")
+def my_subscriptions():
+    rows = db.session.scalars(db.select(Subscription).where(Subscription.user_id == current_user.id)
+                              .order_by(Subscription.id.desc())).all()
+    paid = dict(db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
+                                   .where(Payment.subscription_id.in_([r.id for r in rows]))
+                                   .group_by(Payment.subscription_id)).all())
+    from core.models import Project
+    projects = {p.id: p for p in db.session.scalars(db.select(Project).where(
+        Project.id.in_([r.project_id for r in rows])))}
+    lines = [services.PaymentLine(r, paid.get(r.id) or services.ZERO) for r in rows]
+    approved = {r.project_id: services.is_approved(r.project_id, services.INITIATION_PROCESS) for r in rows}
+    return render_template("subscription/me.html", lines=lines, projects=projects, today=today(), approved=approved,
+                           labels=services.STATUS_LABELS)
+
+
+@bp.route("/me/<token>", methods=["POST"])
+def subscribe(token):
+    row = db.session.scalar(db.select(Subscription).where(Subscription.token == token,
+                                                          Subscription.user_id == current_user.id))
+    if row is None:
+        abort(404)
+    try:
+        services.subscribe(row, parse_money(request.form.get("amount", ""), _("认购金额")), today())
+        db.session.commit()
+        flash(_("已提交认购 %(amount)s 元", amount=f"{row.subscribed_amount:,}"), "success")
+    except (AmountError, services.SubscriptionError) as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    except RecordLocked:
+        db.session.rollback()
+        flash(_("认购方案已送审，不能再修改认购"), "danger")
+    return redirect(url_for("subscription.my_subscriptions"))

@@ -1,0 +1,148 @@
+"""合伙名单: add partners with their tier, bounds and deadline; Excel template and import; 认购通知."""
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core import outbox, roles
+from core.extensions import db
+from core.models import User, UserRole
+from core.review import RecordLocked
+from plugins.subscription import excel, services
+from plugins.subscription.forms import FormReader
+from plugins.subscription.models import TIERS, Subscription
+from plugins.subscription.views import bp, staff_project
+
+
+def _partner_users(usernames) -> dict[str, User]:
+    partners = db.select(UserRole.user_id).where(UserRole.role == roles.PARTNER)
+    users = db.session.scalars(db.select(User).where(User.username.in_(usernames), User.id.in_(partners))).all()
+    return {u.username: u for u in users}
+
+
+@bp.route("/projects/<int:project_id>/partners", methods=["GET", "POST"])
+def partners(project_id):
+    project = staff_project(project_id, editing=request.method == "POST")
+    errors = {}
+    if request.method == "POST":
+        reader = FormReader(request.form)
+        username = reader.text("username", _("账号"), required=True)
+        tier = request.form.get("tier", "")
+        if tier not in TIERS:
+            reader.errors["tier"] = _("请选择层级")
+        low = reader.money("min_amount", _("认购下限"), required=True)
+        high = reader.money("max_amount", _("认购上限"), required=True)
+        deadline = reader.date("deadline", _("截至日期"), required=True)
+        if low is not None and high is not None and high < low:
+            reader.errors["max_amount"] = _("认购上限不能小于认购下限")
+        user = _partner_users([username]).get(username) if username else None
+        if username and user is None:
+            reader.errors["username"] = _("没有账号为 %(u)s 的合伙人", u=username)
+        elif user and db.session.scalar(db.select(Subscription.id).where(
+                Subscription.project_id == project.id, Subscription.user_id == user.id)):
+            reader.errors["username"] = _("%(name)s 已在合伙名单中", name=user.name)
+        errors = reader.errors
+        if not errors:
+            db.session.add(Subscription(project_id=project.id, user_id=user.id, tier=tier, min_amount=low,
+                                        max_amount=high, deadline=deadline, token=services.new_token()))
+            db.session.commit()
+            flash(_("已添加 %(name)s", name=user.name), "success")
+            return redirect(url_for("subscription.partners", project_id=project.id))
+    rows = services.subscriptions(project.id)
+    return render_template("subscription/partners.html", project=project, rows=rows, errors=errors,
+                           form=request.form if errors else None, tiers=TIERS)
+
+
+@bp.route("/projects/<int:project_id>/partners/<int:subscription_id>/delete", methods=["POST"])
+def remove_partner(project_id, subscription_id):
+    project = staff_project(project_id)
+    row = db.session.scalar(db.select(Subscription).where(Subscription.id == subscription_id,
+                                                          Subscription.project_id == project.id))
+    if row is None:
+        from flask import abort
+        abort(404)
+    if row.subscribed_amount is not None:
+        flash(_("%(name)s 已认购，不能移出名单", name=row.user.name), "danger")
+    else:
+        db.session.delete(row)
+        try:
+            db.session.commit()
+            flash(_("已移出 %(name)s", name=row.user.name), "success")
+        except RecordLocked as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+    return redirect(url_for("subscription.partners", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>/partners/template.xlsx")
+def export_partners(project_id):
+    project = staff_project(project_id, editing=False)
+    data = excel.export_template(services.subscriptions(project.id), TIERS)
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=partners-{project.code}.xlsx"})
+
+
+@bp.route("/projects/<int:project_id>/partners/import", methods=["POST"])
+def import_partners(project_id):
+    project = staff_project(project_id)
+    upload = request.files.get("file")
+    rows, problems = excel.parse(upload.read() if upload else b"", {str(v): k for k, v in TIERS.items()})
+    users = _partner_users([r.username for r in rows])
+    listed = set(db.session.scalars(db.select(Subscription.user_id).where(Subscription.project_id == project.id)))
+    seen = set()
+    for r in rows:
+        user = users.get(r.username)
+        if user is None:
+            problems.append(_("第%(n)s行：没有账号为 %(u)s 的合伙人", n=r.row, u=r.username))
+        elif user.id in listed or user.id in seen:
+            problems.append(_("第%(n)s行：%(name)s 已在合伙名单中", n=r.row, name=user.name))
+        else:
+            seen.add(user.id)
+    if problems:
+        return render_template("subscription/import_result.html", project=project,
+                               problems=sorted(problems, key=_row_number)), 400
+    db.session.add_all([Subscription(project_id=project.id, user_id=users[r.username].id, tier=r.tier,
+                                     min_amount=r.min_amount, max_amount=r.max_amount, deadline=r.deadline,
+                                     token=services.new_token()) for r in rows])
+    db.session.commit()
+    flash(_("已导入 %(n)s 名合伙人", n=len(rows)), "success")
+    return redirect(url_for("subscription.partners", project_id=project.id))
+
+
+def _row_number(problem: str) -> int:
+    digits = "".join(c for c in problem.split("：", 1)[0] if c.isdigit())
+    return int(digits) if digits else 0
+
+
+@bp.route("/projects/<int:project_id>/partners/notify", methods=["POST"])
+def notify_partners(project_id):
+    """认购通知 to all or to the selected partners, or a test message to oneself first."""
+    project = staff_project(project_id)
+    rows = services.subscriptions(project.id)
+    selected = {int(i) for i in request.form.getlist("selected") if i.isdigit()}
+    targets = [s for s in rows if not selected or s.id in selected]
+    test = request.form.get("test") == "1"
+    if not targets and not test:
+        flash(_("合伙名单为空"), "warning")
+        return redirect(url_for("subscription.partners", project_id=project.id))
+    title = _("认购通知：%(project)s", project=project.name)
+    channels = outbox.personal_channels(project.group_id)
+    if test:
+        sample = _invitation(project, targets[0]) if targets else title
+        outbox.notify(project.group_id, [current_user.id], _("【测试】") + title, sample, link="/subscription/me",
+                      channels_=channels, kind="subscription.notice.test", project_id=project.id,
+                      actor=current_user.username, is_test=True)
+        db.session.commit()
+        flash(_("测试消息已发送给您自己"), "success")
+        return redirect(url_for("subscription.partners", project_id=project.id))
+    batch = outbox.notify_each(project.group_id, [(s.user_id, _invitation(project, s)) for s in targets], title,
+                               link="/subscription/me", channels_=channels, kind="subscription.notice",
+                               project_id=project.id, actor=current_user.username)
+    db.session.commit()
+    flash(_("已向 %(n)s 名合伙人发送认购通知", n=len(targets)), "success")
+    return redirect(url_for("subscription.partners", project_id=project.id, batch=batch.id))
+
+
+def _invitation(project, subscription) -> str:
+    return _("您已被列入%(project)s的合伙名单，认购金额 %(low)s 至 %(high)s 元，截至日期 %(deadline)s。请在个人中心提交认购。",
+             project=project.name, low=f"{subscription.min_amount:,}", high=f"{subscription.max_amount:,}",
+             deadline=subscription.deadline.isoformat())
