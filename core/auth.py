@@ -12,6 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from sqlalchemy.orm import selectinload
+
 from core.extensions import db, login_manager
 from core.models import User
 from core.models.user import utcnow
@@ -40,7 +42,9 @@ def roles_required(*roles):
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id), options=[selectinload(User.role_rows)])
 
 
 class LoginForm(FlaskForm):

@@ -2,7 +2,7 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import roles
 from core.admin import bp
@@ -17,7 +17,7 @@ from core.permissions import get_or_404
 def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = db.select(User).options(joinedload(User.company)).order_by(User.id)
+    query = db.select(User).options(joinedload(User.company), selectinload(User.role_rows)).order_by(User.id)
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.username.ilike(like), User.name.ilike(like), User.mobile.ilike(like)))

@@ -40,7 +40,7 @@ class User(UserMixin, TenantMixin, db.Model):
 
     company = relationship("Company")
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:

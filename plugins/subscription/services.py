@@ -20,6 +20,9 @@ ZERO = Decimal("0.00")
 PEAK_PROCESS, INITIATION_PROCESS = "capital_peak", "coinvest_initiation"
 
 
+TIER_ORDER = db.case({tier: i for i, tier in enumerate(TIERS)}, value=Subscription.tier, else_=len(TIERS))
+
+
 class SubscriptionError(ValueError):
     """A refused change; the message is for the user."""
 
@@ -113,7 +116,7 @@ def compute_detail(project) -> None:
 def subscriptions(project_id: int) -> list[Subscription]:
     return db.session.scalars(db.select(Subscription).options(joinedload(Subscription.user))
                               .where(Subscription.project_id == project_id)
-                              .order_by(Subscription.tier, Subscription.id)).all()
+                              .order_by(TIER_ORDER, Subscription.id)).all()
 
 
 def subscribe(subscription: Subscription, amount: Decimal, today: dt.date) -> None:
