@@ -104,9 +104,11 @@ def ensure_demo():
                         if allowed is None or p.company_id in allowed:
                             db.session.add(ProjectAuthorisation(user_id=user.id, project_id=p.id, role=role_codes[0]))
             accounts.append((username, str(roles.LABELS[role_codes[0]]), uname))
-        from core.modules import enable, enabled_modules
+        from core.modules import enable, enabled_modules, hooks_for
         for m in current_app.extensions["gentou"].installed():
             if m.name not in enabled_modules(group.id):
                 enable(group.id, m.name, actor="demo")
+        db.session.commit()
+        hooks_for(group.id).demo_data(group_id=group.id)
         db.session.commit()
     return group, accounts

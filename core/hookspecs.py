@@ -144,6 +144,23 @@ def approval_providers(group_id):
 
 
 @hookspec
+def demo_data(group_id):
+    """Add the plugin's demo records to the demo group company ``group_id`` (``gentou demo``).
+
+    Tenant-level: called after the host's demo (projects, users) exists, only on plugins the
+    demo group enabled, with the group company current. Must be idempotent: create what is
+    missing, change nothing that exists. The caller commits.
+
+    Example::
+
+        @hookimpl
+        def demo_data(group_id):
+            if not db.session.scalar(db.select(Initiation.id)):
+                db.session.add(Initiation(project_id=..., capital_peak=Decimal("100000000.00")))
+    """
+
+
+@hookspec
 def register_cli(group):
     """Add the plugin's click commands to the ``flask gentou`` command group.
 

@@ -32,3 +32,9 @@ def register_menu():
 def register_processes():
     from plugins.subscription.processes import KINDS
     return KINDS
+
+
+@hookimpl
+def demo_data(group_id):
+    from plugins.subscription.demo import add_demo
+    add_demo(group_id)

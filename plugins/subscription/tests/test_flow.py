@@ -29,6 +29,7 @@ def world(app):
                         (("shiwei", "史伟"), ("jintao", "金涛"), ("wanglei", "王磊"), ("liuqiao", "刘乔"))}
             db.session.commit()
         return {"group": t.group.id, "project": t.project.id, "kj": t.accountant.username, "hh": t.business_admin.username,
+                "admin": t.admin.username,
                 "partners": {k: v.id for k, v in partners.items()}}
 
 
@@ -76,7 +77,25 @@ def approve_process(app, world, kj, hh, code):
     post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"})
 
 
+def open_project(app, world) -> int:
+    """项目开通 as the admin does it: a new open project, and the accountant authorised on it."""
+    admin = login(app.test_client(), world["admin"])
+    with app.app_context(), tenant(world["group"]):
+        from core.models import Company, User
+        city_id = db.session.scalar(sa.select(Company.id).where(Company.kind == "city"))
+        kj_id = db.session.scalar(sa.select(User.id).where(User.username == world["kj"]))
+    assert post(admin, "/admin/projects/new", {"code": "TA-JYYF", "name": "泰安-锦艺誉峯", "company_id": str(city_id),
+                                               "land_acquired_on": "2019-03-21", "batch_id": "0", "is_open": "y",
+                                               "operator": "lead", "acquisition_method": "招拍挂"}).status_code == 302
+    with app.app_context(), tenant(world["group"]):
+        from core.models import Project
+        project_id = db.session.scalar(sa.select(Project.id).where(Project.code == "TA-JYYF"))
+    assert post(admin, f"/admin/authorisations/{project_id}", {roles.CITY_ACCOUNTANT: [str(kj_id)]}).status_code == 302
+    return project_id
+
+
 def test_whole_flow_from_initiation_to_payment(app, world):
+    world["project"] = open_project(app, world)
     kj = login(app.test_client(), world["kj"])
     hh = login(app.test_client(), world["hh"])
     # 立项: 基础信息, 股权合作 (must add up to 100 %), 关键节点, 资金峰值 and the tiers' ratios.
@@ -103,7 +122,7 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     post(kj, url(world, "partners/notify"), {"test": "0"})
     with app.app_context(), tenant(world["group"]):
         titles = db.session.scalars(sa.select(InboxMessage.title)).all()
-    assert titles.count("认购通知：AAA项目") == 4 and titles.count("【测试】认购通知：AAA项目") == 1
+    assert titles.count("认购通知：泰安-锦艺誉峯") == 4 and titles.count("【测试】认购通知：泰安-锦艺誉峯") == 1
     # Partners subscribe in the personal centre.
     for username, amount in (("shiwei", "20,000"), ("jintao", "15,000"), ("wanglei", "10,000.01")):
         assert "已提交认购" in subscribe(app, world, username, amount)
@@ -138,7 +157,7 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     assert rows(app, world)["shiwei"].subscribed_amount == Decimal("20000.00")
     # The business admin reviews; then 事业合伙立项 runs and confirms every investment.
     queue = hh.get("/reviews/").get_data(as_text=True)
-    assert "AAA项目 事业合伙方案" in queue
+    assert "泰安-锦艺誉峯 事业合伙方案" in queue
     review_id = int(re.search(r"/reviews/(\d+)/decide", queue).group(1))
     post(hh, f"/reviews/{review_id}/decide", {"decision": "pass", "comment": "同意"})
     approve_process(app, world, kj, hh, "coinvest_initiation")
@@ -156,7 +175,7 @@ def test_whole_flow_from_initiation_to_payment(app, world):
         assert text in page, text
     post(kj, url(world, "payments/notify"), {"kind": "reminder", "test": "0"})
     with app.app_context(), tenant(world["group"]):
-        reminded = db.session.scalars(sa.select(Notice.recipient_id).where(Notice.title == "催缴通知：AAA项目")).all()
+        reminded = db.session.scalars(sa.select(Notice.recipient_id).where(Notice.title == "催缴通知：泰安-锦艺誉峯")).all()
         paid_total = db.session.scalar(sa.select(sa.func.sum(Payment.amount)))
         audited = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)
                                     .where(AuditLog.record_table == "subscription_payment"))

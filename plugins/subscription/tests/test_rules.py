@@ -148,3 +148,15 @@ def test_subscription_detail_issues_the_same_queries_for_10_and_1000_partners(ap
                 assert client.get(f"/subscription/projects/{project_id}/{page}").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_demo_adds_the_stage_once(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["gentou", "demo"]).exit_code == 0
+    with app.app_context():
+        first = db.session.scalar(sa.select(sa.func.count()).select_from(Subscription))
+    assert runner.invoke(args=["gentou", "demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscription)) == first == 5
+    page = login(app.test_client(), "shiwei", "gentou-demo-2026").get("/subscription/me").get_data(as_text=True)
+    assert "泰安-锦艺誉峯" in page and "746,428.00" in page

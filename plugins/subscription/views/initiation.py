@@ -132,7 +132,7 @@ def peak(project_id):
         financing_ratio = reader.percent("financing_ratio", _("配资比例")) or Decimal("0")
         financing_rate = reader.percent("financing_rate", _("配资年利率")) or Decimal("0")
         payee = {k: reader.text(k, label) for k, label in (("payee_name", _("收款户名")), ("payee_bank", _("开户行")),
-                                                          ("payee_account", _("账号")))}
+                                                          ("payee_account", _("收款账号")))}
         deadline = reader.date("payment_deadline", _("缴款截止日期"))
         errors = reader.errors
         if not errors:
