@@ -1,12 +1,15 @@
 """立项: 基础信息 / 立项信息 / 盈利指标, 股权合作, 关键节点, 资金峰值 and the tiers' ratios."""
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from sqlalchemy.orm import joinedload
+
 from core.extensions import db
+from core.models import Project
 from core.permissions import projects_query
 from core.review import RecordLocked, is_editable
 from plugins.subscription import services
@@ -37,10 +40,10 @@ def _save(message: str):
 
 @bp.route("/")
 def index():
-    from flask import abort
     if not current_user.has_role(*STAFF):
         abort(403)
-    projects = db.session.scalars(projects_query(current_user).order_by(db.text("name"))).all()
+    projects = db.session.scalars(projects_query(current_user).options(joinedload(Project.company))
+                                  .order_by(Project.name)).all()
     return render_template("subscription/index.html", projects=projects)
 
 

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import db
+from core.models import Project
 from core.money import AmountError, parse_money
 from core.review import RecordLocked
+from core.ui import SHANGHAI
 from plugins.subscription import services
 from plugins.subscription.models import Payment, Subscription
 from plugins.subscription.views import bp
-from core.ui import SHANGHAI
 
 
 def today() -> dt.date:
@@ -25,7 +26,6 @@ def my_subscriptions():
     paid = dict(db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
                                    .where(Payment.subscription_id.in_([r.id for r in rows]))
                                    .group_by(Payment.subscription_id)).all())
-    from core.models import Project
     projects = {p.id: p for p in db.session.scalars(db.select(Project).where(
         Project.id.in_([r.project_id for r in rows])))}
     lines = [services.PaymentLine(r, paid.get(r.id) or services.ZERO) for r in rows]

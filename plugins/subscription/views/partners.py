@@ -1,5 +1,5 @@
 """合伙名单: add partners with their tier, bounds and deadline; Excel template and import; 认购通知."""
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -58,7 +58,6 @@ def remove_partner(project_id, subscription_id):
     row = db.session.scalar(db.select(Subscription).where(Subscription.id == subscription_id,
                                                           Subscription.project_id == project.id))
     if row is None:
-        from flask import abort
         abort(404)
     if row.subscribed_amount is not None:
         flash(_("%(name)s 已认购，不能移出名单", name=row.user.name), "danger")
