@@ -118,6 +118,11 @@ def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
                 raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
             channel.plugin = name
             registry.channels[channel.name] = channel
+    for name, declared in registry.per_plugin("register_settings"):
+        keys = [s.key for s in declared or []]
+        if len(keys) != len(set(keys)):
+            raise PluginError(f"plugin {name}: a setting is declared twice")
+        registry.settings[name] = list(declared or [])
     for name, kinds in registry.per_plugin("register_processes"):
         for kind in kinds or []:
             if kind.code in registry.processes:

@@ -90,6 +90,22 @@ def register_jobs():
 
 
 @hookspec
+def register_settings():
+    """Return ``core.settings.Setting`` declarations: the module's per-company settings.
+
+    Called once at start-up. An admin fills them in under 后台管理 / 模块 / 设置 for their
+    group company; ``core.settings.values(group_id, plugin)`` reads them (secrets decrypted).
+    A plugin may add buttons to that page with a template ``<plugin>/settings_extra.html``.
+
+    Example::
+
+        @hookimpl
+        def register_settings():
+            return [Setting("app_key", "AppKey"), Setting("app_secret", "AppSecret", kind="secret")]
+    """
+
+
+@hookspec
 def notification_channels():
     """Return ``core.channels.Channel`` instances: ways of delivering outbox notices.
 

@@ -1,10 +1,11 @@
 """模块: the installed modules and which of them this group company has enabled."""
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.admin import bp
 from core.extensions import db
+from core import settings
 from core.modules import ModuleError, disable, enable, enabled_modules
 
 
@@ -14,7 +15,7 @@ def modules():
     enabled = enabled_modules(current_user.group_id)
     rows = [(m, m.name in enabled, [d for d in registry.dependants(m.name) if d in enabled])
             for m in registry.installed()]
-    return render_template("admin/modules.html", rows=rows)
+    return render_template("admin/modules.html", rows=rows, settings_of=settings.declared)
 
 
 @bp.route("/modules/<name>/enable", methods=["POST"])
@@ -45,3 +46,36 @@ def disable_module(name):
     db.session.commit()
     flash(_("已停用模块 %(name)s", name=name), "success")
     return redirect(url_for("admin.modules"))
+
+
+def _valid(setting, value: str) -> bool:
+    if not value:
+        return True
+    if setting.kind == "int":
+        return value.isdigit()
+    if setting.kind == "url":
+        return value.startswith(("http://", "https://"))
+    return True
+
+
+@bp.route("/modules/<name>/settings", methods=["GET", "POST"])
+def module_settings(name):
+    """设置: the module's per-company settings; secrets are never shown back."""
+    if name not in enabled_modules(current_user.group_id) or not settings.declared(name):
+        abort(404)
+    declared = settings.declared(name)
+    if request.method == "POST":
+        problems = [s.label for s in declared if not _valid(s, request.form.get(s.key, "").strip())]
+        if problems:
+            flash(_("格式不正确：%(fields)s", fields="、".join(problems)), "danger")
+        else:
+            values = {s.key: ("1" if request.form.get(s.key) else "0") if s.kind == "bool" else request.form.get(s.key, "")
+                      for s in declared}
+            changed = settings.save(current_user.group_id, name, values)
+            db.session.commit()
+            flash(_("已保存 %(n)s 项设置", n=len(changed)), "success")
+            return redirect(url_for("admin.module_settings", name=name))
+    current = settings.values(current_user.group_id, name)
+    manifest = current_app.extensions["gentou"].manifests[name]
+    return render_template("admin/module_settings.html", manifest=manifest, declared=declared, current=current,
+                           is_set=settings.is_set(current_user.group_id, name))

@@ -20,3 +20,14 @@ class ModuleState(TenantMixin, db.Model):
     enabled_at: Mapped[dt.datetime]
     enabled_by: Mapped[str] = mapped_column(sa.String(60), default="")
     reason: Mapped[str] = mapped_column(sa.String(120), default="")
+
+
+class ModuleSetting(TenantMixin, db.Model):
+    """One setting of a module for a group company (secrets encrypted; see core.settings)."""
+
+    __tablename__ = "core_module_setting"
+    __table_args__ = (sa.UniqueConstraint("group_id", "module", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module: Mapped[str] = mapped_column(sa.String(60))
+    key: Mapped[str] = mapped_column(sa.String(60))
+    value: Mapped[str] = mapped_column(sa.Text, default="")

@@ -30,6 +30,7 @@ class Registry:
         self.jobs: dict[str, Job] = {}
         self.channels: dict[str, object] = {}
         self.processes: dict[str, object] = {}
+        self.settings: dict[str, list] = {}
         self.blueprint_plugin: dict[str, str] = {}
         self._callers: dict[tuple[str, frozenset], object] = {}
         self.enabled_cache: dict[tuple[int, int], frozenset[str]] = {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-22 01:05:59.478386
+Create Date: 2026-11-22 01:20:59.715575
 
 """
 from alembic import op
@@ -75,6 +75,19 @@ def upgrade():
     with op.batch_alter_table('core_company', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_core_company_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_core_company_parent_id'), ['parent_id'], unique=False)
+
+    op.create_table('core_module_setting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('module', sa.String(length=60), nullable=False),
+    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['core_group_company.id'], name=op.f('fk_core_module_setting_group_id_core_group_company')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_core_module_setting')),
+    sa.UniqueConstraint('group_id', 'module', 'key', name=op.f('uq_core_module_setting_group_id_module_key'))
+    )
+    with op.batch_alter_table('core_module_setting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_core_module_setting_group_id'), ['group_id'], unique=False)
 
     op.create_table('core_module_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -411,6 +424,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_module_state_group_id'))
 
     op.drop_table('core_module_state')
+    with op.batch_alter_table('core_module_setting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_core_module_setting_group_id'))
+
+    op.drop_table('core_module_setting')
     with op.batch_alter_table('core_company', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_core_company_parent_id'))
         batch_op.drop_index(batch_op.f('ix_core_company_group_id'))

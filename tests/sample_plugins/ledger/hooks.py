@@ -52,6 +52,14 @@ def register_processes():
 
 
 @hookimpl
+def register_settings():
+    from core.settings import Setting
+    return [Setting("api_base", "API 地址", kind="url", default="https://ledger.example"),
+            Setting("app_key", "AppKey"), Setting("app_secret", "AppSecret", kind="secret"),
+            Setting("retries", "重试次数", kind="int", default="3")]
+
+
+@hookimpl
 def notification_channels():
     from tests.sample_plugins.ledger.channels import EchoChannel, RobotChannel, ThrottledChannel
     return [EchoChannel(), ThrottledChannel(), RobotChannel()]
