@@ -42,7 +42,7 @@ class Message:
 
 
 class Channel:
-    """Base class of a channel. ``rate_limit`` = (messages, seconds), shared by all workers.
+    """Base class of a channel. ``rate_limit`` = (messages, seconds) per group company, shared by all workers.
 
     A ``group_wide`` channel (a group robot) speaks to the whole group rather than to its
     recipient: process results and admin alerts are copied to it. A ``personal`` channel

@@ -105,7 +105,8 @@ def _send_rate_limited(channel, messages: list[Message]) -> dict[int, object]:
     redis_client = redis_connection()
     results = {}
     for message in messages:
-        with ratelimit.hold(f"channel:{channel.name}", limit, period, redis_client) as got_slot:
+        # One window per channel and group company: each company has its own robot, app, quota.
+        with ratelimit.hold(f"channel:{channel.name}:{message.group_id}", limit, period, redis_client) as got_slot:
             if got_slot:
                 results.update(channel.send([message]))
             else:
@@ -203,6 +204,15 @@ def retry(notice: Notice) -> None:
     """An admin's retry of a failed notice: pending again, delivered after the commit."""
     notice.state, notice.next_attempt_at, notice.last_error = PENDING, None, ""
     schedule(notice.group_id, [notice.id])
+
+
+def mark_failed(notice_id: int, reason: str) -> bool:
+    """A channel learnt after the fact that a sent notice did not arrive (e.g. DingTalk's
+    getsendresult lists the user as invalid): record it as failed. The caller commits."""
+    result = db.session.execute(db.update(Notice).where(Notice.id == notice_id, Notice.state == SENT)
+                                .values(state=FAILED, last_error=reason[:500])
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def progress(batch_id: int) -> dict[str, int]:
