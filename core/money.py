@@ -54,3 +54,53 @@ def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     for i in order[:remainder]:
         floors[i] += 1
     return [Decimal(c) * CENT for c in floors]
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL_UNITS = ("", "拾", "佰", "仟")
+_GROUP_UNITS = ("", "万", "亿", "万亿")
+
+
+def _four_digits(n: int) -> str:
+    out, zero = "", False
+    for position in (3, 2, 1, 0):
+        digit = n // 10 ** position % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += _DIGITS[digit] + _SMALL_UNITS[position]
+    return out
+
+
+def to_chinese_upper(amount: Decimal) -> str:
+    """大写金额 as on Chinese financial documents: 288940.00 -> 贰拾捌万捌仟玖佰肆拾元整."""
+    amount = round_cents(Decimal(amount))
+    sign = "负" if amount < 0 else ""
+    cents = int(abs(amount) * 100)
+    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    groups = []
+    while yuan:
+        groups.append(yuan % 10000)
+        yuan //= 10000
+    out, pending_zero = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            pending_zero = bool(out)
+            continue
+        if out and (pending_zero or group < 1000):
+            out += "零"
+        out += _four_digits(group) + _GROUP_UNITS[index]
+        pending_zero = False
+    if out:
+        out += "元"
+    if jiao == 0 and fen == 0:
+        return sign + (out or "零元") + "整"
+    if jiao:
+        out += _DIGITS[jiao] + "角"
+    if fen:
+        out += ("零" if out and not jiao else "") + _DIGITS[fen] + "分"
+    return sign + out

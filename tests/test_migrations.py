@@ -41,13 +41,14 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
         with db.engine.connect() as conn:
             heads = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
             # Each plugin branch depends on the core branch, so their heads stand for all.
-            assert heads == {"3c568d6739a1", "0001_subscription"}
+            assert heads == {"3c568d6739a1", "0001_agreements"}  # agreements depends on subscription
             context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
             differences = compare_metadata(context, db.metadata)
         tables = set(sa.inspect(db.engine).get_table_names())
         db.engine.dispose()
     assert differences == [], differences
-    assert {"core_project", "core_user", "core_audit_log", "ledger_entry", "subscription_subscription"} <= tables
+    assert {"core_project", "core_user", "core_audit_log", "ledger_entry", "subscription_subscription",
+            "agreements_agreement"} <= tables
 
 
 def test_core_branch_alone_builds_the_host(tmp_path):

@@ -1,0 +1,175 @@
+"""Documents: a versioned HTML template rendered in a sandbox to PDF (WeasyPrint), sealed (pyHanko, PAdES).
+
+Templates are written by admins, so they render in Jinja's immutable sandbox with no loader
+(no include, import or extends), strict undefined values, and only the placeholders declared
+for the document; WeasyPrint may fetch nothing but ``data:`` URIs. The CJK font comes from
+the system (fonts-noto-cjk, installed by setup).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from decimal import Decimal
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+FONT_CSS = 'html { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif; }'
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be used; the message names the problem (e.g. the placeholder)."""
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    from core.money import to_chinese_upper
+    from core.ui import money
+
+    def number(value):
+        return Decimal(str(value).replace(",", ""))
+
+    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env.filters.update(money=lambda v: money(number(v)), upper_amount=lambda v: to_chinese_upper(number(v)))
+    return env
+
+
+def placeholders_used(source: str) -> set[str]:
+    """Every ``name`` and ``name.field`` the template reads (names it assigns itself excluded)."""
+    try:
+        tree = _environment().parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from None
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    used = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node.node, nodes.Name) and node.node.name not in assigned:
+            field = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            used.add(f"{node.node.name}.{field}")
+    inner = {id(n.node) for n in tree.find_all((nodes.Getattr, nodes.Getitem))}
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in assigned and id(name) not in inner:
+            used.add(name.name)
+    return used
+
+
+def check_placeholders(source: str, allowed: dict[str, tuple[str, ...]]) -> None:
+    """Refuse a template that reads anything not declared in ``allowed`` ({name: fields})."""
+    for item in sorted(placeholders_used(source)):
+        name, _, field = item.partition(".")
+        if name not in allowed or (field and field not in allowed[name]) or (not field and allowed[name]):
+            raise TemplateProblem(f"未知占位符：{{{{ {item} }}}}")
+
+
+def render_html(source: str, context: dict) -> str:
+    try:
+        return _environment().from_string(source).render(**context)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from None
+    except Exception as exc:  # the sandbox refuses unsafe access; undefined names fail too
+        raise TemplateProblem(f"模板无法渲染：{exc}") from None
+
+
+def _no_fetching(url: str, *args, **kwargs):
+    if url.startswith("data:"):
+        from weasyprint import default_url_fetcher
+        return default_url_fetcher(url, *args, **kwargs)
+    raise ValueError(f"documents may not load {url}")
+
+
+def html_to_pdf(html: str, css: str = "", title: str = "") -> bytes:
+    from weasyprint import CSS, HTML
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(
+        stylesheets=[CSS(string=FONT_CSS, url_fetcher=_no_fetching), CSS(string=css or "", url_fetcher=_no_fetching)])
+
+
+# Sealing -------------------------------------------------------------------------------------------
+
+def make_seal_certificate(organisation: str, passphrase: bytes, years: int = 10) -> tuple[bytes, bytes]:
+    """A self-signed seal certificate for a group company: (PKCS#12 bytes, certificate PEM)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+                      x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} 电子印章")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=365 * years))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    p12 = pkcs12.serialize_key_and_certificates(b"seal", key, cert, None,
+                                                serialization.BestAvailableEncryption(passphrase))
+    return p12, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def certificate_of(p12: bytes, passphrase: bytes) -> bytes:
+    """The certificate PEM of a PKCS#12 seal; TemplateProblem if it cannot be opened."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    try:
+        key, cert, _extra = pkcs12.load_key_and_certificates(p12, passphrase)
+    except ValueError:
+        raise TemplateProblem("无法打开 PKCS#12 文件：文件或密码不正确") from None
+    if key is None or cert is None:
+        raise TemplateProblem("PKCS#12 文件须包含私钥和证书")
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def seal(pdf: bytes, p12: bytes, passphrase: bytes, reason: str, location: str = "Gentou") -> bytes:
+    """Apply the group company's digital seal: a PAdES signature over the whole file."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
+    meta = signers.PdfSignatureMetadata(field_name="GentouSeal", subfilter=fields.SigSeedSubFilter.PADES,
+                                        md_algorithm="sha256", reason=reason, location=location)
+    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer).getvalue()
+
+
+@dataclasses.dataclass
+class SealCheck:
+    """What a verification found: ``ok`` only when the file is intact and sealed by a known seal."""
+
+    ok: bool
+    tampered: bool
+    reason: str
+    signer: str = ""
+    signed_at: dt.datetime | None = None
+    certificate_pem: bytes | None = None
+
+
+def verify(pdf: bytes, trusted_pems: list[bytes]) -> SealCheck:
+    """Check the seal of ``pdf`` against the trusted seal certificates."""
+    from asn1crypto import pem, x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    except Exception:  # a damaged file does not even parse
+        return SealCheck(False, True, "文件已损坏或被篡改，无法读取")
+    if not signatures:
+        return SealCheck(False, False, "文件没有电子印章")
+    roots = [asn1_x509.Certificate.load(pem.unarmor(p)[2]) for p in trusted_pems]
+    try:
+        status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False))
+    except (SigningError, ValueError) as exc:
+        return SealCheck(False, True, f"印章无法校验：{exc}")
+    signer = status.signing_cert.subject.human_friendly
+    cert_pem = pem.armor("CERTIFICATE", status.signing_cert.dump())
+    whole = status.coverage.name == "ENTIRE_FILE" and status.modification_level.name == "NONE"
+    if not status.intact or not whole:
+        return SealCheck(False, True, "文件在盖章后被修改过", signer, status.signer_reported_dt, cert_pem)
+    if not (status.valid and status.trusted):
+        return SealCheck(False, False, "印章不是本系统登记的印章", signer, status.signer_reported_dt, cert_pem)
+    return SealCheck(True, False, "印章完整有效", signer, status.signer_reported_dt, cert_pem)

@@ -1,0 +1,114 @@
+"""Templates, the group's seal, agreements and generation batches."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.tenancy import TenantMixin
+
+GENERATED, SEALED, SUPERSEDED = "generated", "sealed", "superseded"
+STATE_LABELS = {GENERATED: _l("待签署"), SEALED: _l("已签署盖章"), SUPERSEDED: _l("已被补充协议取代")}
+
+
+class AgreementTemplate(TenantMixin, db.Model):
+    """One version of the group's agreement template (模板管理); each save is a new version."""
+
+    __label__ = _l("协议模板")
+    __tablename__ = "agreements_template"
+    __table_args__ = (sa.UniqueConstraint("group_id", "version"),)
+    __audited__ = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(120))
+    html: Mapped[str] = mapped_column(sa.Text)
+    css: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(60))
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class Seal(TenantMixin, db.Model):
+    """The group company's digital seal: PKCS#12 and its passphrase, both encrypted at rest."""
+
+    __label__ = _l("电子印章")
+    __tablename__ = "agreements_seal"
+    __audited__ = True
+    __audit_exclude__ = ("pkcs12", "passphrase")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pkcs12: Mapped[str] = mapped_column(sa.Text)
+    passphrase: Mapped[str] = mapped_column(sa.Text)
+    certificate_pem: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    source: Mapped[str] = mapped_column(sa.String(20))  # generated / uploaded
+    created_at: Mapped[dt.datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.subject
+
+
+class Agreement(TenantMixin, db.Model):
+    """A partner's co-investment agreement (or supplementary agreement) for one project."""
+
+    __label__ = _l("协议")
+    __tablename__ = "agreements_agreement"
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "version"),)
+    __audited__ = True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
+    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscription_subscription.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"), index=True)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements_template.id"))
+    version: Mapped[int]
+    supplementary: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(sa.String(12), default=GENERATED)
+    figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    file_name: Mapped[str] = mapped_column(sa.String(80))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    created_at: Mapped[dt.datetime]
+    signed_at: Mapped[dt.datetime | None]
+    signed_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    signed_ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    signed_method: Mapped[str] = mapped_column(sa.String(20), default="")
+
+    user = relationship("User")
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS.get(self.state, self.state))
+
+    @property
+    def number(self) -> str:
+        return f"GT-{self.project_id:04d}-{self.subscription_id:06d}-{self.version:02d}"
+
+    def __str__(self):
+        return self.number
+
+
+class GenerationBatch(TenantMixin, db.Model):
+    """批量生成: a city company's request to generate all of a project's agreements."""
+
+    __tablename__ = "agreements_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(60))
+
+
+class GenerationItem(TenantMixin, db.Model):
+    """One agreement of a batch: pending, done or failed (with the reason)."""
+
+    __tablename__ = "agreements_batch_item"
+    __table_args__ = (sa.UniqueConstraint("batch_id", "subscription_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements_batch.id"), index=True)
+    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscription_subscription.id"))
+    state: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    error: Mapped[str] = mapped_column(sa.String(500), default="")

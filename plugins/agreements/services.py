@@ -1,0 +1,195 @@
+"""Generate, sign and seal agreements; the group's templates and seal."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import escape
+
+from core import documents
+from core.extensions import db
+from core.models.user import utcnow
+from core.secrets import decrypt, decrypt_bytes, encrypt
+from core.ui import localtime
+from plugins.agreements import context
+from plugins.agreements.models import GENERATED, SEALED, SUPERSEDED, Agreement, AgreementTemplate, Seal
+from plugins.subscription.models import Subscription
+
+DOCUMENT = Path(__file__).parent / "documents" / "agreement"
+
+
+class AgreementError(ValueError):
+    """A refused step; the message is for the user."""
+
+
+def current_template(group_id: int) -> AgreementTemplate:
+    """The newest template version of the group; the built-in one becomes version 1 on first use."""
+    row = db.session.scalar(db.select(AgreementTemplate).order_by(AgreementTemplate.version.desc()).limit(1))
+    if row is None:
+        row = AgreementTemplate(group_id=group_id, version=1, name="事业合伙协议", created_at=utcnow(),
+                                html=(DOCUMENT / "template.html").read_text(encoding="utf-8"),
+                                css=(DOCUMENT / "theme.css").read_text(encoding="utf-8"), created_by="system")
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def save_template(group_id: int, name: str, html: str, css: str, actor: str) -> AgreementTemplate:
+    """A new version, after checking its placeholders and that it renders with the demo partner."""
+    documents.check_placeholders(html, context.PLACEHOLDERS)
+    documents.html_to_pdf(documents.render_html(html, context.demo()), css)
+    version = current_template(group_id).version + 1
+    row = AgreementTemplate(group_id=group_id, version=version, name=name, html=html, css=css, created_at=utcnow(),
+                            created_by=actor)
+    db.session.add(row)
+    return row
+
+
+# The seal ------------------------------------------------------------------------------------------
+
+def active_seal() -> Seal | None:
+    return db.session.scalar(db.select(Seal).where(Seal.active.is_(True)).order_by(Seal.id.desc()).limit(1))
+
+
+def install_seal(group_id: int, p12: bytes, passphrase: bytes, source: str) -> Seal:
+    pem = documents.certificate_of(p12, passphrase)
+    from cryptography import x509
+    subject = x509.load_pem_x509_certificate(pem).subject.rfc4514_string()
+    for old in db.session.scalars(db.select(Seal).where(Seal.active.is_(True))):
+        old.active = False
+    row = Seal(group_id=group_id, pkcs12=encrypt(base64.b64encode(p12)), passphrase=encrypt(passphrase),
+               certificate_pem=pem.decode(), subject=subject[:300], source=source, created_at=utcnow())
+    db.session.add(row)
+    return row
+
+
+def generate_seal(group) -> Seal:
+    passphrase = secrets.token_urlsafe(24).encode()
+    p12, _pem = documents.make_seal_certificate(group.name, passphrase)
+    return install_seal(group.id, p12, passphrase, "generated")
+
+
+def _seal_material(seal: Seal) -> tuple[bytes, bytes]:
+    return base64.b64decode(decrypt_bytes(seal.pkcs12)), decrypt(seal.passphrase).encode()
+
+
+# Files ---------------------------------------------------------------------------------------------
+
+def storage_root() -> Path:
+    root = Path(current_app.config.get("AGREEMENT_DIR") or Path(current_app.instance_path) / "agreements")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_of(agreement: Agreement) -> Path:
+    return storage_root() / str(agreement.group_id) / agreement.file_name
+
+
+def _store(group_id: int, data: bytes) -> tuple[str, str]:
+    folder = storage_root() / str(group_id)
+    folder.mkdir(exist_ok=True)
+    name = f"{uuid.uuid4().hex}.pdf"
+    (folder / name).write_bytes(data)
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def read(agreement: Agreement) -> bytes:
+    data = path_of(agreement).read_bytes()
+    if hashlib.sha256(data).hexdigest() != agreement.sha256:
+        raise AgreementError(_("协议文件与签发记录不符，请联系管理员"))
+    return data
+
+
+# Generating and signing ----------------------------------------------------------------------------
+
+def _render(template: AgreementTemplate, values: dict, extra_html: str = "") -> bytes:
+    return documents.html_to_pdf(documents.render_html(template.html, values) + extra_html, template.css)
+
+
+def generate(subscription_id: int) -> Agreement | None:
+    """The partner's agreement for their confirmed investment; a supplementary version when the
+    figures changed since the last one. Returns None when nothing is due."""
+    row = db.session.scalar(db.select(Subscription).where(Subscription.id == subscription_id))
+    if row is None or not row.investment:
+        return None
+    previous = db.session.scalar(db.select(Agreement).where(Agreement.subscription_id == row.id,
+                                                            Agreement.state != SUPERSEDED)
+                                 .order_by(Agreement.version.desc()).limit(1))
+    figures = context.figures(row)
+    if previous is not None and previous.figures == figures:
+        return previous
+    version = (db.session.scalar(db.select(db.func.max(Agreement.version)).where(
+        Agreement.subscription_id == row.id)) or 0) + 1
+    template = current_template(row.group_id)
+    agreement = Agreement(group_id=row.group_id, token=uuid.uuid4().hex, project_id=row.project_id,
+                          subscription_id=row.id, user_id=row.user_id, template_id=template.id, version=version,
+                          supplementary=previous is not None and previous.state == SEALED, figures=figures,
+                          created_at=utcnow(), file_name="", sha256="")
+    supersedes = previous.number if agreement.supplementary else ""
+    values = context.build(row, agreement.number, version, supersedes)
+    agreement.file_name, agreement.sha256 = _store(row.group_id, _render(template, values))
+    if previous is not None:
+        previous.state = SUPERSEDED
+    db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def _signature_page(agreement: Agreement, group_name: str, method: str) -> str:
+    rows = [("乙方（签署人）", agreement.user.name), ("账号", agreement.user.username),
+            ("签署时间", localtime(agreement.signed_at, "%Y-%m-%d %H:%M:%S") + "（北京时间）"),
+            ("客户端地址", agreement.signed_ip), ("签署方式", method), ("协议编号", agreement.number),
+            ("甲方", f"{group_name}（电子印章见本文件的数字签名）")]
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<section class="signature-page"><h2>签署页</h2><table>{cells}</table></section>'
+
+
+def sign(agreement: Agreement, user, password: str, client_ip: str) -> Agreement:
+    """The partner confirms with their password; the signed PDF is sealed and stored, immutable."""
+    from core.models import GroupCompany
+
+    if agreement.user_id != user.id:
+        raise AgreementError(_("只能签署本人的协议"))
+    if agreement.state != GENERATED:
+        raise AgreementError(_("该协议已签署或已被取代"))
+    if not user.check_password(password):
+        raise AgreementError(_("密码不正确，未签署"))
+    seal = active_seal()
+    if seal is None:
+        raise AgreementError(_("集团尚未设置电子印章，请联系管理员"))
+    group = db.session.get(GroupCompany, agreement.group_id)
+    row = db.session.scalar(db.select(Subscription).where(Subscription.id == agreement.subscription_id))
+    agreement.signed_at, agreement.signed_by, agreement.signed_ip = utcnow(), user.username, client_ip[:64]
+    agreement.signed_method = "密码确认"
+    template = db.session.get(AgreementTemplate, agreement.template_id)
+    supersedes = ""
+    if agreement.supplementary:
+        older = db.session.scalar(db.select(Agreement).where(Agreement.subscription_id == agreement.subscription_id,
+                                                             Agreement.version < agreement.version,
+                                                             Agreement.state == SUPERSEDED)
+                                  .order_by(Agreement.version.desc()).limit(1))
+        supersedes = older.number if older else ""
+    values = context.build(row, agreement.number, agreement.version, supersedes)
+    values["agreement"]["date"] = localtime(agreement.signed_at, "%Y-%m-%d")
+    pdf = _render(template, values, _signature_page(agreement, group.name, agreement.signed_method))
+    p12, passphrase = _seal_material(seal)
+    sealed = documents.seal(pdf, p12, passphrase, reason=f"{group.name} 事业合伙协议 {agreement.number}")
+    agreement.file_name, agreement.sha256 = _store(agreement.group_id, sealed)
+    agreement.state = SEALED
+    return agreement
+
+
+def verify(data: bytes):
+    """(SealCheck, the agreement this file is, or None) — across group companies, by content only."""
+    from core.tenancy import tenant
+    with tenant(None):
+        pems = [s.certificate_pem.encode() for s in db.session.scalars(db.select(Seal))]
+        check = documents.verify(data, pems)
+        found = db.session.scalar(db.select(Agreement).where(Agreement.sha256 == hashlib.sha256(data).hexdigest(),
+                                                             Agreement.state != GENERATED))
+    return check, found

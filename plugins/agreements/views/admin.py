@@ -1,0 +1,67 @@
+"""模板管理 (versioned templates with a preview) and the group's digital seal."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core import documents, roles
+from core.extensions import db
+from core.models import GroupCompany
+from plugins.agreements import context, services
+from plugins.agreements.models import AgreementTemplate
+from plugins.agreements.views import bp, pdf_response
+
+
+def _admin_only():
+    if not current_user.has_role(roles.ADMIN):
+        abort(403)
+
+
+@bp.route("/admin/templates", methods=["GET", "POST"])
+def templates():
+    _admin_only()
+    current = services.current_template(current_user.group_id)
+    name, html, css, error = current.name, current.html, current.css, None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip() or current.name
+        html, css = request.form.get("html", ""), request.form.get("css", "")
+        try:
+            row = services.save_template(current_user.group_id, name, html, css, current_user.username)
+            db.session.commit()
+            flash(_("已保存为第 %(v)s 版", v=row.version), "success")
+            return redirect(url_for("agreements.templates"))
+        except documents.TemplateProblem as exc:
+            db.session.rollback()
+            error = str(exc)
+    versions = db.session.scalars(db.select(AgreementTemplate).order_by(AgreementTemplate.version.desc())).all()
+    db.session.commit()  # keeps the built-in template as version 1 once it has been shown
+    return render_template("agreements/templates.html", name=name, html=html, css=css, error=error,
+                           versions=versions, placeholders=context.PLACEHOLDERS, seal=services.active_seal())
+
+
+@bp.route("/admin/templates/<int:template_id>/preview.pdf")
+def preview(template_id):
+    _admin_only()
+    row = db.session.scalar(db.select(AgreementTemplate).where(AgreementTemplate.id == template_id))
+    if row is None:
+        abort(404)
+    html = documents.render_html(row.html, context.demo())
+    return pdf_response(documents.html_to_pdf(html, row.css), f"预览-{row.name}-v{row.version}.pdf", inline=True)
+
+
+@bp.route("/admin/seal", methods=["POST"])
+def seal():
+    """Generate a seal certificate, or install an uploaded PKCS#12 (the key is stored encrypted)."""
+    _admin_only()
+    upload = request.files.get("pkcs12")
+    try:
+        if upload and upload.filename:
+            services.install_seal(current_user.group_id, upload.read(), request.form.get("passphrase", "").encode(),
+                                  "uploaded")
+        else:
+            services.generate_seal(db.session.get(GroupCompany, current_user.group_id))
+        db.session.commit()
+        flash(_("已设置电子印章"), "success")
+    except documents.TemplateProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("agreements.templates"))
