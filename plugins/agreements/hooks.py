@@ -49,3 +49,12 @@ def register_cli(group):
     from plugins.agreements.cli import agreements_cli, verify_command
     group.add_command(agreements_cli)
     group.add_command(verify_command)
+
+
+@hookimpl
+def demo_data(group_id):
+    from core.extensions import db
+    from core.models import GroupCompany
+    from plugins.agreements import services
+    if services.active_seal() is None:
+        services.generate_seal(db.session.get(GroupCompany, group_id))
