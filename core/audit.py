@@ -49,6 +49,12 @@ def _plain(value):
     return value
 
 
+def _plain_tree(value):
+    if isinstance(value, dict):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    return _plain(value)
+
+
 def _columns(obj):
     exclude = set(getattr(obj, "__audit_exclude__", ()))
     return [c for c in inspect(obj).mapper.column_attrs if c.key not in exclude]
@@ -89,6 +95,19 @@ def record_action(session, group_id: int, action: str, table: str, record_id, su
     session.add(AuditLog(group_id=group_id, at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                          user_id=user_id, actor=name, action=action, record_table=table,
                          record_id=str(record_id), summary=summary[:200], before=before, after=after))
+
+
+def record_updates(session, group_id: int, table: str, entries) -> None:
+    """Audit rows written in bulk for changes made without the ORM unit of work:
+    ``entries`` = [(record id, summary, before dict, after dict)]."""
+    user_id, name = _actor.get()
+    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = [{"group_id": group_id, "at": at, "user_id": user_id, "actor": name, "action": "update",
+             "record_table": table, "record_id": str(record_id), "summary": str(summary)[:200],
+             "before": _plain_tree(before), "after": _plain_tree(after)}
+            for record_id, summary, before, after in entries]
+    if rows:
+        session.execute(sa.insert(AuditLog.__table__), rows)
 
 
 def install(session_class) -> None:

@@ -4,7 +4,8 @@ A model opts in with ``__reviewed__ = True``. While its record is submitted, or 
 passed, the record cannot be changed (the unit of work refuses the flush) until a business
 admin unlocks it (解锁编辑); locking again (锁定) closes it. Every transition is audited.
 A model whose rows are governed by another record's review (a plan's lines by the plan)
-defines ``review_target()`` returning that record.
+defines ``review_target()`` returning that record, and ``review_key()`` naming it cheaply
+(rows with the same key share one check per flush).
 """
 from __future__ import annotations
 
@@ -93,7 +94,11 @@ def set_unlocked(review: Review, user, unlocked: bool) -> None:
 def install(session_class) -> None:
     @event.listens_for(session_class, "before_flush")
     def _refuse_locked_changes(session, flush_context, instances):
+        checked: dict = {}
         for obj in list(session.dirty) + list(session.deleted):
             if getattr(obj, "__reviewed__", False) and (obj in session.deleted or session.is_modified(obj)):
-                if not is_editable(obj):
+                key = obj.review_key() if hasattr(obj, "review_key") else (obj.__tablename__, obj.id)
+                if key not in checked:
+                    checked[key] = is_editable(obj)
+                if not checked[key]:
                     raise RecordLocked(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=str(obj)))

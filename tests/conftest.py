@@ -1,7 +1,9 @@
 """Fixtures: one app with the sample plugins, a real database (SQLite file or DATABASE_URL)."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import re
 import tempfile
 
@@ -14,6 +16,7 @@ from core.extensions import db
 SAMPLE_PLUGINS = ["tests.sample_plugins.ledger", "tests.sample_plugins.ledger_report",
                   "tests.sample_plugins.ledger_glue"]
 _TMP = tempfile.mkdtemp(prefix="gentou-test-")
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 
 def database_url() -> str:
@@ -28,14 +31,19 @@ def make_app(**config):
     return create_app(base, plugins=config.pop("plugins", SAMPLE_PLUGINS))
 
 
+def reset_database(application) -> None:
+    """Drop every table of the test database (whatever plugins made them), then create ours."""
+    with application.app_context():
+        existing = sa.MetaData()
+        existing.reflect(db.engine)
+        existing.drop_all(db.engine)
+        db.create_all()
+
+
 @pytest.fixture(scope="session")
 def app():
     application = make_app()
-    with application.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.create_all()
+    reset_database(application)
     yield application
 
 

@@ -72,6 +72,9 @@ class TierRatio(TenantMixin, db.Model):
     def review_target(self):
         return plan_of(self.project_id)
 
+    def review_key(self):
+        return ("subscription_initiation", self.project_id)
+
 
 def plan_of(project_id: int) -> Initiation | None:
     """The project's 立项 record, whose review (方案审核) governs its tier ratios and figures."""
@@ -140,6 +143,9 @@ class Subscription(TenantMixin, db.Model):
 
     def review_target(self):
         return plan_of(self.project_id)
+
+    def review_key(self):
+        return ("subscription_initiation", self.project_id)
 
     def __str__(self):
         return f"{self.user.name if self.user else self.user_id} · {self.project_id}"

@@ -10,6 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+import sqlalchemy as sa
+
+from core.audit import record_updates
 from core.extensions import db
 from core.money import CENT, round_cents, split
 from core.processes.models import APPROVED
@@ -69,18 +72,64 @@ def ensure_editable(project) -> None:
         raise SubscriptionError(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=str(plan)))
 
 
+def _figures(project_id: int):
+    return db.session.execute(db.select(Subscription.id, Subscription.tier, Subscription.subscribed_amount,
+                                        Subscription.investment, Subscription.share, Subscription.self_funded,
+                                        Subscription.financed, Subscription.version)
+                              .where(Subscription.project_id == project_id).order_by(TIER_ORDER, Subscription.id)).all()
+
+
+def _update_rows(table, columns: list[str], changes) -> int:
+    """One statement for all rows on PostgreSQL (UPDATE … FROM unnest(arrays)), an executemany
+    elsewhere; each row only if its version is still the one read."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        names = [f"v{i}" for i in range(len(columns))]
+        assignments = ", ".join(f"{c} = c.{n}" for c, n in zip(columns, names))
+        arrays = ", ".join(f"CAST(:{n} AS numeric[])" for n in names)
+        statement = sa.text(f"UPDATE {table.name} AS s SET {assignments}, version = s.version + 1 "
+                            f"FROM unnest(CAST(:ids AS integer[]), CAST(:versions AS integer[]), {arrays}) "
+                            f"AS c(id, version, {', '.join(names)}) WHERE s.id = c.id AND s.version = c.version")
+        params = {"ids": [row.id for row, _v in changes], "versions": [row.version for row, _v in changes],
+                  **{n: [values[c] for _row, values in changes] for c, n in zip(columns, names)}}
+        return db.session.execute(statement, params).rowcount
+    statement = (sa.update(table).where(table.c.id == sa.bindparam("row_id"),
+                                        table.c.version == sa.bindparam("row_version"))
+                 .values(version=table.c.version + 1, **{c: sa.bindparam(f"new_{c}") for c in columns}))
+    return db.session.execute(statement, [{"row_id": row.id, "row_version": row.version,
+                                           **{f"new_{c}": values[c] for c in columns}}
+                                          for row, values in changes]).rowcount
+
+
+def _write_figures(project, action: str, changes: list[tuple[object, dict]]) -> None:
+    """Store computed figures of many partners at once, each row guarded by its version, with one
+    audit entry for the whole action holding every partner's before and after."""
+    if not changes:
+        return
+    table = Subscription.__table__
+    columns = sorted(changes[0][1])
+    if _update_rows(table, columns, changes) != len(changes):
+        raise SubscriptionError(_("认购明细已被他人修改，请刷新后重试"))
+    record_updates(db.session, project.group_id, table.name, [(
+        f"project:{project.id}", f"{project.name} · {action}",
+        {str(row.id): {c: getattr(row, c) for c in columns} for row, _v in changes},
+        {str(row.id): values for row, values in changes})])
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Subscription) and obj.project_id == project.id:
+            db.session.expire(obj)
+
+
 def propose(project) -> dict[str, Decimal]:
     """Set every partner's investment by the 测算 rule; returns the tier totals."""
     ensure_editable(project)
-    rows = subscriptions(project.id)
+    rows = _figures(project.id)
     tier_pots = pots(initiation(project).capital_peak, ratios(project.id))
-    totals = {}
+    totals, changes = {}, []
     for tier in TIERS:
-        members = [s for s in rows if s.tier == tier]
-        amounts = allocate([s.subscribed_amount or ZERO for s in members], tier_pots[tier])
-        for member, amount in zip(members, amounts):
-            member.investment = amount
+        members = [r for r in rows if r.tier == tier]
+        amounts = allocate([r.subscribed_amount or ZERO for r in members], tier_pots[tier])
+        changes += [(r, {"investment": a}) for r, a in zip(members, amounts) if r.investment != a]
         totals[tier] = sum(amounts, ZERO)
+    _write_figures(project, _l("测算"), changes)
     return totals
 
 
@@ -106,11 +155,15 @@ def compute_detail(project) -> None:
     plan = initiation(project)
     if not plan.capital_peak:
         raise SubscriptionError(_("请先填写资金峰值"))
-    for row in subscriptions(project.id):
+    changes = []
+    for row in _figures(project.id):
         amount = row.investment or ZERO
-        row.share = (amount * 100 / plan.capital_peak).quantize(Decimal("0.000001"))
-        row.financed = round_cents(amount * plan.financing_ratio / 100)
-        row.self_funded = amount - row.financed
+        financed = round_cents(amount * plan.financing_ratio / 100)
+        values = {"share": (amount * 100 / plan.capital_peak).quantize(Decimal("0.000001")),
+                  "financed": financed, "self_funded": amount - financed}
+        if any(getattr(row, k) != v for k, v in values.items()):
+            changes.append((row, values))
+    _write_figures(project, _l("计算投资明细"), changes)
 
 
 def subscriptions(project_id: int) -> list[Subscription]:

@@ -135,6 +135,11 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     assert sum(realestate) == Decimal("33100.00")
     assert realestate == [Decimal("14711.11"), Decimal("11033.33"), Decimal("7355.56")]
     assert got["liuqiao"].investment == Decimal("6000.00")
+    with app.app_context(), tenant(world["group"]):
+        [proposed] = db.session.scalars(sa.select(AuditLog).where(AuditLog.record_table == "subscription_subscription",
+                                                                  AuditLog.summary.like("%测算"))).all()
+    assert sorted(v["investment"] for v in proposed.after.values()) == ["11033.33", "14711.11", "6000.00", "7355.56"]
+    assert all(v == {"investment": None} for v in proposed.before.values()) and proposed.actor == world["kj"]
     # An edit outside the bounds, or beyond the pot, is refused; one within both is kept.
     page = post(kj, url(world, f"subscriptions/{got['jintao'].id}"), {"investment": "9,000"},
                 follow_redirects=True).get_data(as_text=True)
