@@ -1,8 +1,7 @@
 """The host's fixtures with an app that installs subscription and agreements."""
 import pytest
 
-from core.extensions import db
-from tests.conftest import _TMP, clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
+from tests.conftest import reset_database, _TMP, clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
 
 PLUGINS = ["plugins.subscription", "plugins.agreements", "tests.sample_plugins.event_recorder"]
 
@@ -10,7 +9,5 @@ PLUGINS = ["plugins.subscription", "plugins.agreements", "tests.sample_plugins.e
 @pytest.fixture(scope="session")
 def app():
     application = make_app(plugins=PLUGINS, AGREEMENT_DIR=f"{_TMP}/agreements")
-    with application.app_context():
-        db.drop_all()
-        db.create_all()
+    reset_database(application)
     yield application
