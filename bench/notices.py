@@ -1,14 +1,16 @@
-"""Benchmark: enqueue and deliver in-app notices (outbox → RQ → inbox) with 1 and with 2 workers.
+"""Benchmark: enqueue and deliver in-app notices (outbox -> RQ -> inbox) with 1 and with 2 workers.
 
 Builds the app on PostgreSQL (schema ``gentou_bench_notices`` in database ``test``, dropped at
 the end) or SQLite (temp file), with Redis db 14 (flushed at start and end). Seeds one group with
 N users (default 10,000), then for 1 and for 2 workers: ``outbox.notify`` N inbox notices (timed:
 notify + commit, which writes the rows and enqueues N/100 RQ jobs), runs the workers
-(``flask gentou worker --burst`` subprocesses) until they exit (timed), checks that every notice
-is sent and N inbox messages exist, and resets. Baseline: N bare inserts into the inbox table,
-executemany in chunks of 100 with a commit per chunk (as often as delivery commits a job).
+(``flask gentou worker --burst`` subprocesses) until they all exit (timed), checks that every
+notice is sent and N inbox messages exist, and resets. Baseline: N bare inserts into the inbox
+table, executemany in chunks of 100 with a commit per chunk (as often as delivery commits a job).
 Prints notices/second, the ratio 2 workers / 1 worker (target >= 1.6) and delivery time / bare
-inserts. Also prints the fixed cost of a worker process (start-up and exit on an empty queue).
+inserts; also the fixed cost of a worker process (start-up and exit on an empty queue), and per
+run where the machine's CPU went (workers, everything else), since other busy processes skew the
+ratio. ``--repeat`` alternates 1- and 2-worker runs and keeps the best of each.
 
     .venv/bin/python bench/notices.py [--db postgres|sqlite] [--count N] [--repeat N]
 
@@ -44,7 +46,6 @@ CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per b
 WORKER_COUNTS = (1, 2)
 TARGET = 1.6
 WORKER_TIMEOUT = 600    # seconds: a delivery run that takes longer is killed and reported
-NOISE_FACTOR = 1.6      # warn when "everything else" CPU differs this much between runs
 TITLE, BODY = "缴款通知", "body"
 
 
@@ -113,19 +114,20 @@ def machine_cpu() -> tuple[float, float] | None:
     return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
-def cpu_note(before, after, workers_cpu: float) -> tuple[str, float | None]:
+def cpu_note(before, after, workers_cpu: float) -> tuple[str, bool | None]:
     """Where the CPU went during a run: our workers, and everything else (PostgreSQL, Redis, other
-    processes); returns (note, everything else in CPU-seconds, or None off Linux). The work is the same
-    in every run, so "everything else" should be too: much more means other processes were busy."""
+    processes); returns (note, disturbed), disturbed None off Linux. PostgreSQL and Redis use less CPU
+    than the workers that drive them (about half on a quiet machine): more means other processes ran."""
     if before is None or after is None:
         return f"workers cpu {workers_cpu:.1f}s", None
     busy, total = after[0] - before[0], after[1] - before[1]
     rest = max(0.0, busy - workers_cpu)
     return (f"machine {100 * busy / total if total else 0:.0f}% busy: workers cpu {workers_cpu:.1f}s, "
-            f"everything else {rest:.1f}s"), rest
+            f"everything else {rest:.1f}s" + ("  <- other processes busy" if rest > workers_cpu else "")), \
+        rest > workers_cpu
 
 
-def run_workers(n: int, app_spec: str, logdir: str, tag: str) -> tuple[float, list[str], tuple[str, float | None]]:
+def run_workers(n: int, app_spec: str, logdir: str, tag: str) -> tuple[float, list[str], tuple[str, bool | None]]:
     """Start ``n`` burst workers, wait until all exit; returns (seconds, per-worker log paths, cpu_note())."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     cmd = [sys.executable, "-m", "flask", "--app", app_spec, "gentou", "worker", "--burst"]
@@ -202,6 +204,27 @@ def bare_inserts(app, group_id: int, batch_id: int) -> float:
     return elapsed
 
 
+def deliver_once(app, r: redis.Redis, group_id: int, count: int, n: int, app_spec: str, logdir: str,
+                 tag: str) -> tuple[float, bool, bool | None, int]:
+    """Reset, enqueue ``count`` notices, deliver them with ``n`` workers and print the figures;
+    returns (delivery seconds, all delivered, other processes busy, batch id)."""
+    reset(app, r)
+    batch_id, enq, jobs = enqueue(app, group_id, r)
+    print(f"  enqueue (notify + commit): {enq:.2f}s = {count / enq:,.0f} notices/s, {jobs} jobs queued")
+    elapsed, logs, (cpu, busy) = run_workers(n, app_spec, logdir, tag)
+    ok, detail = check(app, batch_id, count)
+    split = ", ".join(str(jobs_done(p)) for p in logs)
+    print(f"  {n} worker{'s' if n > 1 else ' '}: deliver {elapsed:6.2f}s = {count / elapsed:8,.0f} notices/s"
+          f"  {'OK' if ok else 'INCOMPLETE'}  (jobs per worker: {split})")
+    print(f"    {cpu}")
+    if not ok:
+        print(f"    {detail}")
+    left = r.llen("rq:queue:gentou")
+    if left:
+        print(f"    {left} jobs left in the queue")
+    return elapsed, ok, busy, batch_id
+
+
 def worker_startup(app_spec: str, logdir: str) -> float:
     """Seconds for one burst worker to start, find the queue empty and exit: the fixed cost per run."""
     elapsed, _, _ = run_workers(1, app_spec, logdir, "empty")
@@ -221,27 +244,13 @@ def bench(label: str, url: str, redis_url: str, count: int, repeat: int) -> None
         with tempfile.TemporaryDirectory(prefix="gentou-bench-notices-") as logdir:
             startup = worker_startup(app_spec, logdir)
             print(f"  worker fixed cost (start, empty queue, exit): {startup:.2f}s")
-            times, batch_id, all_ok, rest_cpu = {}, None, True, []
+            times, batch_id, all_ok, disturbed = {}, None, True, 0
             for attempt in range(repeat):  # 1 and 2 workers alternate, so passing load hits both alike
                 for n in WORKER_COUNTS:
-                    reset(app, r)
-                    batch_id, enq, jobs = enqueue(app, group_id, r)
-                    print(f"  enqueue (notify + commit): {enq:.2f}s = {count / enq:,.0f} notices/s, {jobs} jobs queued")
-                    elapsed, logs, (cpu, rest) = run_workers(n, app_spec, logdir, f"w{n}-{attempt}")
+                    elapsed, ok, busy, batch_id = deliver_once(app, r, group_id, count, n, app_spec, logdir,
+                                                               f"w{n}-{attempt}")
                     times[n] = min(times.get(n, elapsed), elapsed)
-                    if rest is not None:
-                        rest_cpu.append(rest)
-                    ok, detail = check(app, batch_id, count)
-                    all_ok = all_ok and ok
-                    split = ", ".join(str(jobs_done(p)) for p in logs)
-                    print(f"  {n} worker{'s' if n > 1 else ' '}: deliver {elapsed:6.2f}s = {count / elapsed:8,.0f} notices/s"
-                          f"  {'OK' if ok else 'INCOMPLETE'}  (jobs per worker: {split})")
-                    print(f"    {cpu}")
-                    if not ok:
-                        print(f"    {detail}")
-                    left = r.llen("rq:queue:gentou")
-                    if left:
-                        print(f"    {left} jobs left in the queue")
+                    all_ok, disturbed = all_ok and ok, disturbed + bool(busy)
             if repeat > 1:
                 print(f"  best of {repeat}: " + ", ".join(f"{n} worker{'s' if n > 1 else ''} {times[n]:.2f}s = "
                                                      f"{count / times[n]:,.0f} notices/s" for n in WORKER_COUNTS))
@@ -255,10 +264,9 @@ def bench(label: str, url: str, redis_url: str, count: int, repeat: int) -> None
                 print(f"    (less the worker fixed cost: {net[0] / net[1]:.2f})")
             for n in WORKER_COUNTS:
                 print(f"  delivery time / bare inserts, {n} worker{'s' if n > 1 else ' '} = {times[n] / base:.1f}")
-            if len(rest_cpu) > 1 and max(rest_cpu) > NOISE_FACTOR * min(rest_cpu):
-                print(f"  WARNING: the CPU used by everything but our workers varied from {min(rest_cpu):.1f}s to "
-                      f"{max(rest_cpu):.1f}s between runs of the same work: other processes were busy, the ratio is"
-                      " unreliable (rerun on a quiet machine, or with --repeat)")
+            if disturbed:
+                print(f"  WARNING: other processes used the CPUs during {disturbed} of {repeat * len(WORKER_COUNTS)}"
+                      " runs (everything else > workers): the ratio is unreliable; rerun on a quiet machine")
     finally:
         with app.app_context():
             db.session.remove()

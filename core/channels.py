@@ -78,11 +78,15 @@ class InboxChannel(Channel):
     label = _l("站内消息")
     personal = True
 
-    def send_one(self, message: Message):
+    def send(self, messages: list[Message]) -> dict[int, object]:
+        import sqlalchemy as sa
+
         from core.extensions import db
         from core.models import InboxMessage
         from core.models.user import utcnow
 
-        db.session.add(InboxMessage(group_id=message.group_id, notice_id=message.id, recipient_id=message.recipient_id,
-                                    title=message.title, body=message.body, link=message.link, created_at=utcnow()))
-        return None
+        now = utcnow()
+        db.session.execute(sa.insert(InboxMessage.__table__), [
+            {"group_id": m.group_id, "notice_id": m.id, "recipient_id": m.recipient_id, "title": m.title,
+             "body": m.body, "link": m.link, "created_at": now, "read_at": None} for m in messages])
+        return {m.id: None for m in messages}

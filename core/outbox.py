@@ -60,7 +60,7 @@ def notify_each(group_id: int, messages, title: str, link: str = "", channels_=(
     db.session.flush()
     notices = [Notice(group_id=group_id, key=f"{batch.id}:{rid}:{channel}", batch_id=batch.id, project_id=project_id,
                       recipient_id=rid, channel=channel, title=title[:200], body=body, link=link, created_at=now)
-               for rid, body in messages for channel in channels_]
+               for channel in channels_ for rid, body in messages]  # channel by channel: a job can batch them
     db.session.add_all(notices)
     db.session.flush()
     schedule(group_id, [n.id for n in notices])
@@ -79,21 +79,23 @@ def _backoff(attempts: int) -> float:
     return min(base * 2 ** (attempts - 1), 600.0) * random.uniform(0.5, 1.0)
 
 
-def _claim(notice_ids: list[int]) -> list[Notice]:
+def _claim(notice_ids: list[int]) -> list:
+    """Take the due notices among ``notice_ids`` for this job (one UPDATE … RETURNING), committed."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=current_app.config.get("NOTICE_SENDING_TIMEOUT", 300))
-    token = uuid.uuid4().hex
-    db.session.execute(
+    claimed = db.session.execute(
         db.update(Notice).where(Notice.id.in_(notice_ids), or_(
             and_(Notice.state == PENDING, or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now)),
             and_(Notice.state == SENDING, Notice.claimed_at < stale)))
-        .values(state=SENDING, claimed_at=now, claim=token, attempts=Notice.attempts + 1)
-        .execution_options(synchronize_session=False))
+        .values(state=SENDING, claimed_at=now, claim=uuid.uuid4().hex, attempts=Notice.attempts + 1)
+        .returning(Notice.id, Notice.key, Notice.group_id, Notice.channel, Notice.recipient_id, Notice.title,
+                   Notice.body, Notice.link, Notice.project_id, Notice.attempts)
+        .execution_options(synchronize_session=False)).all()
     db.session.commit()
-    return db.session.scalars(db.select(Notice).where(Notice.claim == token).order_by(Notice.id)).all()
+    return sorted(claimed, key=lambda row: row.id)
 
 
-def _message(notice: Notice, users: dict[int, User]) -> Message:
+def _message(notice, users: dict) -> Message:
     user = users[notice.recipient_id]
     return Message(id=notice.id, key=notice.key, group_id=notice.group_id, channel=notice.channel,
                    recipient_id=user.id, recipient_name=user.name, recipient_mobile=user.mobile, title=notice.title,
@@ -122,12 +124,12 @@ def deliver(notice_ids: list[int]) -> dict[str, int]:
     outcome = {SENT: 0, FAILED: 0, PENDING: 0}
     if not claimed:
         return outcome
-    users = {u.id: u for u in db.session.scalars(
-        db.select(User).where(User.id.in_({n.recipient_id for n in claimed}))).all()}
-    by_channel: dict[str, list[Notice]] = {}
+    users = {u.id: u for u in db.session.execute(db.select(User.id, User.name, User.mobile).where(
+        User.id.in_({n.recipient_id for n in claimed})))}
+    by_channel: dict[str, list] = {}
     for notice in claimed:
         by_channel.setdefault(notice.channel, []).append(notice)
-    retry_in: list[float] = []
+    retry: dict[int, float] = {}
     for name, notices in by_channel.items():
         channel = channels().get(name)
         if channel is None:
@@ -142,27 +144,42 @@ def deliver(notice_ids: list[int]) -> dict[str, int]:
             except Exception as exc:  # a channel bug must not leave notices claimed forever
                 log.exception("channel %s failed", name)
                 results = {m.id: TransientError(f"{type(exc).__name__}: {exc}") for m in messages}
-        for notice in notices:
-            _record(notice, results.get(notice.id, TransientError("no result from channel")), outcome, retry_in)
+        _record(notices, results, outcome, retry)
         db.session.commit()
-    if retry_in:
-        _schedule_retry(claimed[0].group_id, [n.id for n in claimed if n.state == PENDING], min(retry_in))
+    if retry:
+        _schedule_retry(claimed[0].group_id, sorted(retry), min(retry.values()))
     return outcome
 
 
-def _record(notice: Notice, result, outcome: dict, retry_in: list[float]) -> None:
+def _record(notices: list, results: dict, outcome: dict, retry: dict[int, float]) -> None:
+    """Write each notice's result: sent ones together, by external id; retries and failures one by one."""
     now = utcnow()
-    if isinstance(result, TransientError) and notice.attempts < current_app.config.get("NOTICE_MAX_ATTEMPTS", 5):
-        delay = max(result.retry_after or 0.0, _backoff(notice.attempts))
-        notice.state, notice.last_error = PENDING, str(result)[:500]
-        notice.next_attempt_at = now + dt.timedelta(seconds=delay)
-        retry_in.append(delay)
-    elif isinstance(result, Exception):
-        notice.state, notice.last_error = FAILED, str(result)[:500]
-    else:
-        notice.state, notice.sent_at, notice.last_error = SENT, now, ""
-        notice.external_id = str(result or "")[:80]
-    outcome[notice.state] += 1
+    limit = current_app.config.get("NOTICE_MAX_ATTEMPTS", 5)
+    sent: dict[str, list[int]] = {}
+    others = []
+    for notice in notices:
+        result = results.get(notice.id, TransientError("no result from channel"))
+        if isinstance(result, TransientError) and notice.attempts < limit:
+            delay = max(result.retry_after or 0.0, _backoff(notice.attempts))
+            retry[notice.id] = delay
+            others.append({"nid": notice.id, "state": PENDING, "error": str(result)[:500],
+                           "due": now + dt.timedelta(seconds=delay)})
+        elif isinstance(result, Exception):
+            others.append({"nid": notice.id, "state": FAILED, "error": str(result)[:500], "due": None})
+        else:
+            sent.setdefault(str(result or "")[:80], []).append(notice.id)
+            outcome[SENT] += 1
+            continue
+        outcome[others[-1]["state"]] += 1
+    for external_id, ids in sent.items():
+        db.session.execute(db.update(Notice).where(Notice.id.in_(ids))
+                           .values(state=SENT, sent_at=now, last_error="", external_id=external_id)
+                           .execution_options(synchronize_session=False))
+    if others:
+        table = Notice.__table__
+        db.session.execute(db.update(table).where(table.c.id == db.bindparam("nid"))
+                           .values(state=db.bindparam("state"), last_error=db.bindparam("error"),
+                                   next_attempt_at=db.bindparam("due")), others)
 
 
 def _schedule_retry(group_id: int, notice_ids: list[int], delay: float) -> None:
