@@ -91,33 +91,13 @@ def _package_dir(package: str) -> Path:
 
 
 def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
-    from core.declarations import Job, MenuItem
-
-    for name, models in registry.per_plugin("register_models"):
-        for model in models or []:
-            if not model.__tablename__.startswith(f"{name}_"):
-                raise PluginError(f"plugin {name}: table {model.__tablename__} must start with '{name}_'")
-    for name, blueprints in registry.per_plugin("register_blueprints", app=app):
-        for bp in blueprints or []:
-            if bp.name != name and not bp.name.startswith(f"{name}_"):
-                raise PluginError(f"plugin {name}: blueprint {bp.name} must be named after the plugin")
-            if bp.name in app.blueprints:
-                raise PluginError(f"plugin {name}: blueprint {bp.name} registered twice")
-            app.register_blueprint(bp, url_prefix=bp.url_prefix or f"/{name}")
-            registry.blueprint_plugin[bp.name] = name
+    """Call every installed plugin's register_* hooks and apply what they declare."""
+    _apply_models(registry)
+    _apply_blueprints(app, registry)
+    from core.declarations import MenuItem
     for name, items in registry.per_plugin("register_menu"):
         registry.menu += [MenuItem(**{**item.__dict__, "plugin": name}) for item in items or []]
-    from core import outbox
-    from core.channels import InboxChannel
-
-    registry.jobs[outbox.DELIVER_JOB] = Job(name=outbox.DELIVER_JOB, func=outbox.deliver, plugin="")
-    registry.channels["inbox"] = InboxChannel()
-    for name, channels in registry.per_plugin("notification_channels"):
-        for channel in channels or []:
-            if channel.name in registry.channels:
-                raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
-            channel.plugin = name
-            registry.channels[channel.name] = channel
+    _apply_channels(registry)
     for name, declared in registry.per_plugin("register_settings"):
         keys = [s.key for s in declared or []]
         if len(keys) != len(set(keys)):
@@ -128,6 +108,44 @@ def _apply_plugin_declarations(app: Flask, registry: Registry) -> None:
             if kind.code in registry.processes:
                 raise PluginError(f"plugin {name}: process kind {kind.code} declared twice")
             registry.processes[kind.code] = dataclasses.replace(kind, plugin=name)
+    _apply_jobs(registry)
+
+
+def _apply_models(registry: Registry) -> None:
+    for name, models in registry.per_plugin("register_models"):
+        for model in models or []:
+            if not model.__tablename__.startswith(f"{name}_"):
+                raise PluginError(f"plugin {name}: table {model.__tablename__} must start with '{name}_'")
+
+
+def _apply_blueprints(app: Flask, registry: Registry) -> None:
+    for name, blueprints in registry.per_plugin("register_blueprints", app=app):
+        for bp in blueprints or []:
+            if bp.name != name and not bp.name.startswith(f"{name}_"):
+                raise PluginError(f"plugin {name}: blueprint {bp.name} must be named after the plugin")
+            if bp.name in app.blueprints:
+                raise PluginError(f"plugin {name}: blueprint {bp.name} registered twice")
+            app.register_blueprint(bp, url_prefix=bp.url_prefix or f"/{name}")
+            registry.blueprint_plugin[bp.name] = name
+
+
+def _apply_channels(registry: Registry) -> None:
+    from core.channels import InboxChannel
+
+    registry.channels["inbox"] = InboxChannel()
+    for name, channels in registry.per_plugin("notification_channels"):
+        for channel in channels or []:
+            if channel.name in registry.channels:
+                raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
+            channel.plugin = name
+            registry.channels[channel.name] = channel
+
+
+def _apply_jobs(registry: Registry) -> None:
+    from core import outbox
+    from core.declarations import Job
+
+    registry.jobs[outbox.DELIVER_JOB] = Job(name=outbox.DELIVER_JOB, func=outbox.deliver, plugin="")
     for name, jobs in registry.per_plugin("register_jobs"):
         for job in jobs or []:
             full = f"{name}.{job.name}"
