@@ -28,6 +28,7 @@ def from_environment(instance: Path) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "RQ_QUEUE": os.environ.get("GENTOU_RQ_QUEUE", "gentou"),
         "GENTOU_SECRETS_KEY": os.environ.get("GENTOU_SECRETS_KEY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

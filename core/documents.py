@@ -123,15 +123,44 @@ def certificate_of(p12: bytes, passphrase: bytes) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+_signers: dict[str, object] = {}
+
+
+def _signer(p12: bytes, passphrase: bytes):
+    """A PKCS#12 opened once per process, its RSA key kept loaded (opening and parsing it is most
+    of the cost of a seal; the signature itself takes milliseconds)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    key = hashlib.sha256(p12 + b"\0" + passphrase).hexdigest()
+    if key not in _signers:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+        private_key = pkcs12.load_key_and_certificates(p12, passphrase)[0]
+
+        class LoadedKeySigner(signers.SimpleSigner):
+            def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+                return private_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+        loaded = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
+        loaded.__class__ = LoadedKeySigner
+        _signers.clear()  # one seal in use per process at a time is the common case
+        _signers[key] = loaded
+    return _signers[key]
+
+
 def seal(pdf: bytes, p12: bytes, passphrase: bytes, reason: str, location: str = "Gentou") -> bytes:
     """Apply the group company's digital seal: a PAdES signature over the whole file."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
     meta = signers.PdfSignatureMetadata(field_name="GentouSeal", subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason=reason, location=location)
-    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer).getvalue()
+    # Reserving the space up front spares pyHanko a dummy signature to measure it.
+    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=_signer(p12, passphrase),
+                            bytes_reserved=16384).getvalue()
 
 
 @dataclasses.dataclass

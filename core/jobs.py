@@ -18,7 +18,6 @@ from core.extensions import db
 from core.tenancy import tenant
 
 log = logging.getLogger("gentou.jobs")
-QUEUE = "gentou"
 
 
 class JobRefused(RuntimeError):
@@ -78,7 +77,7 @@ def redis_connection():
 
 def queue():
     from rq import Queue
-    return Queue(QUEUE, connection=redis_connection())
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
 
 
 def _dispatch(pending) -> None:

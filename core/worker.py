@@ -13,7 +13,6 @@ import redis
 from flask import current_app
 from rq import SimpleWorker
 
-from core.jobs import QUEUE
 
 log = logging.getLogger("gentou.worker")
 
@@ -49,7 +48,7 @@ def _sweeper(app, connection, stop: threading.Event) -> None:
 
 
 def make_worker(app, connection) -> AppWorker:
-    worker = AppWorker([QUEUE], connection=connection)
+    worker = AppWorker([app.config["RQ_QUEUE"]], connection=connection)
     worker.flask_app = app
     return worker
 

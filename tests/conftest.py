@@ -17,6 +17,9 @@ SAMPLE_PLUGINS = ["tests.sample_plugins.ledger", "tests.sample_plugins.ledger_re
                   "tests.sample_plugins.ledger_glue"]
 _TMP = tempfile.mkdtemp(prefix="gentou-test-")
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+# One RQ queue per test session (inherited by the worker processes it starts), so that two
+# sessions sharing a Redis never take each other's jobs.
+os.environ.setdefault("GENTOU_RQ_QUEUE", f"gentou-test-{os.getpid()}")
 
 
 def database_url() -> str:

@@ -170,10 +170,11 @@ def start_worker_process(burst=True):
 @contextlib.contextmanager
 def listening_workers(count):
     """``count`` worker processes, all listening before the block runs; stopped (warm) after it."""
-    from rq import Worker
+    from rq import Queue, Worker
     workers = [start_worker_process(burst=False) for _ in range(count)]
     deadline = time.monotonic() + 60
-    while len(Worker.all(connection=receiver())) < count and time.monotonic() < deadline:
+    ours = Queue(os.environ["GENTOU_RQ_QUEUE"], connection=receiver())
+    while len(Worker.all(queue=ours)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     outputs = []
     try:

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import escape
+from sqlalchemy.exc import IntegrityError
 
 from core import documents
 from core.extensions import db
@@ -29,13 +30,17 @@ class AgreementError(ValueError):
 
 def current_template(group_id: int) -> AgreementTemplate:
     """The newest template version of the group; the built-in one becomes version 1 on first use."""
-    row = db.session.scalar(db.select(AgreementTemplate).order_by(AgreementTemplate.version.desc()).limit(1))
+    query = db.select(AgreementTemplate).order_by(AgreementTemplate.version.desc()).limit(1)
+    row = db.session.scalar(query)
     if row is None:
         row = AgreementTemplate(group_id=group_id, version=1, name="事业合伙协议", created_at=utcnow(),
                                 html=(DOCUMENT / "template.html").read_text(encoding="utf-8"),
                                 css=(DOCUMENT / "theme.css").read_text(encoding="utf-8"), created_by="system")
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # two workers of one batch may both get here first
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(query)
     return row
 
 
