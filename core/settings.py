@@ -6,6 +6,7 @@ encrypted, never shown back (the page says 已设置) and never written to the a
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 from flask import current_app
 
@@ -18,13 +19,14 @@ from core.tenancy import tenant
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
-    """A setting of a module: ``kind`` is text, secret, int, url or bool."""
+    """A setting of a module: ``kind`` is text, secret, int, url or bool; ``valid(value)`` may check more."""
 
     key: str
     label: str
     kind: str = "text"
     default: str = ""
     help: str = ""
+    valid: Callable[[str], bool] | None = None
 
 
 def declared(module: str) -> list[Setting]:

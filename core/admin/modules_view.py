@@ -51,6 +51,8 @@ def disable_module(name):
 def _valid(setting, value: str) -> bool:
     if not value:
         return True
+    if setting.valid is not None and not setting.valid(value):
+        return False
     if setting.kind == "int":
         return value.isdigit()
     if setting.kind == "url":
@@ -65,7 +67,7 @@ def module_settings(name):
         abort(404)
     declared = settings.declared(name)
     if request.method == "POST":
-        problems = [s.label for s in declared if not _valid(s, request.form.get(s.key, "").strip())]
+        problems = [str(s.label) for s in declared if not _valid(s, request.form.get(s.key, "").strip())]
         if problems:
             flash(_("格式不正确：%(fields)s", fields="、".join(problems)), "danger")
         else:
