@@ -110,8 +110,8 @@ def bind_by_mobile(group_id: int, actor: str) -> tuple[list[tuple[User, str]], l
     rate-limit answer waits and asks again; bad credentials stop the run (DingTalkError).
     """
     client = client_for(group_id)
-    bound_ids = set(db.session.scalars(db.select(DingTalkBinding.user_id)))
     taken = dict(db.session.execute(db.select(DingTalkBinding.userid, DingTalkBinding.user_id)).all())
+    bound_ids = set(taken.values())
     users = db.session.scalars(db.select(User).where(User.active.is_(True)).order_by(User.username)).all()
     bound, missing = [], []
     for user in users:

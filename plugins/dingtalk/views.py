@@ -146,7 +146,7 @@ def login(code):
         return render_template("dingtalk/app.html", code=code, corp_id=cfg["corp_id"], next=target,
                                has_jsapi=JSAPI.is_file(), error=error), 403
     with tenant(group.id), acting_as(user.id, user.username):
-        user.failed_logins, user.last_login_at = 0, utcnow()
+        user.last_login_at = utcnow()
         db.session.commit()
     login_user(user)
     if user.locale:
