@@ -61,8 +61,8 @@ from core import create_app, documents  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Company, GroupCompany, Project, User  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
+from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "gentou_bench_agreements"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 PLUGINS = ["plugins.subscription", "plugins.agreements"]
@@ -413,25 +413,11 @@ def batch(label: str, url: str, count: int, rounds: int, profile: bool) -> None:
 
 
 def run_sqlite(count: int, rounds: int, profile: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
-        batch("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", count, rounds, profile)
+    on_sqlite(lambda label, url: batch(label, url, count, rounds, profile))
 
 
 def run_postgres(count: int, rounds: int, profile: bool) -> None:
-    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))  # leftovers of an aborted run
-            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-    except sa.exc.OperationalError as exc:
-        print(f"\n== Batch generation, PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
-        return
-    try:
-        batch("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", count, rounds, profile)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
+    on_postgres(PG_SCHEMA, lambda label, url: batch(label, url, count, rounds, profile))
 
 
 def main() -> None:

@@ -36,8 +36,8 @@ from core.modules import enable  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.dingtalk.models import DingTalkBinding  # noqa: E402
 from plugins.dingtalk.tests import fake_dingtalk as F  # noqa: E402
+from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "gentou_bench_dingtalk"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 TARGET_SENDS = 10
@@ -146,25 +146,8 @@ def main() -> None:
     except redis.RedisError as exc:
         print(f"Redis at {REDIS_URL} unreachable: {exc}")
         return
-    if args.db == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
-            bench("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", args.count)
-        return
-    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {PG_SCHEMA}"))
-    except sa.exc.OperationalError as exc:
-        print(f"\n== PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
-        return
-    try:
-        bench("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", args.count)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
-
+    run = on_sqlite if args.db == "sqlite" else lambda go: on_postgres(PG_SCHEMA, go)
+    run(lambda label, url: bench(label, url, args.count))
 
 if __name__ == "__main__":
     main()

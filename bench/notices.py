@@ -38,8 +38,8 @@ from core.extensions import db  # noqa: E402
 from core.models import GroupCompany, InboxMessage, Notice, NoticeBatch, User  # noqa: E402
 from core.models.user import utcnow  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
+from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "gentou_bench_notices"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per baseline commit
@@ -276,25 +276,11 @@ def bench(label: str, url: str, redis_url: str, count: int, repeat: int) -> None
 
 
 def run_sqlite(redis_url: str, count: int, repeat: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
-        bench("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", redis_url, count, repeat)
+    on_sqlite(lambda label, url: bench(label, url, redis_url, count, repeat))
 
 
 def run_postgres(redis_url: str, count: int, repeat: int) -> None:
-    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))  # leftovers of an aborted run
-            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-    except sa.exc.OperationalError as exc:
-        print(f"\n== PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
-        return
-    try:
-        bench("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", redis_url, count, repeat)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
+    on_postgres(PG_SCHEMA, lambda label, url: bench(label, url, redis_url, count, repeat))
 
 
 def main() -> None:

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import requests
-import sqlalchemy as sa
 import waitress
 from werkzeug.security import generate_password_hash
 
@@ -31,8 +28,8 @@ from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Batch, Company, GroupCompany, Project, User  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
+from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "gentou_bench"
 PASSWORD = "bench-password-1"
 ADMIN = "bench0000"
@@ -155,25 +152,11 @@ def bench(label: str, url: str, seconds: float) -> None:
 
 
 def run_sqlite(seconds: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
-        bench("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", seconds)
+    on_sqlite(lambda label, url: bench(label, url, seconds))
 
 
 def run_postgres(seconds: float) -> None:
-    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))  # leftovers of an aborted run
-            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-    except sa.exc.OperationalError as exc:
-        print(f"\n== PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
-        return
-    try:
-        bench("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", seconds)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
+    on_postgres(PG_SCHEMA, lambda label, url: bench(label, url, seconds))
 
 
 def main() -> None:

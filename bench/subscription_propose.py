@@ -24,12 +24,10 @@ import argparse
 import cProfile
 import datetime as dt
 import io
-import os
 import pstats
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from decimal import Decimal
@@ -45,8 +43,8 @@ from core.money import round_cents, split  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.subscription import services  # noqa: E402
 from plugins.subscription.models import TIERS, Initiation, Subscription, TierRatio  # noqa: E402
+from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "gentou_bench_propose"
 SEED = 20240607
 CAPITAL_PEAK = Decimal("1000000000.00")
@@ -237,25 +235,11 @@ def bench(label: str, url: str, count: int, repeat: int, profile: bool) -> None:
 
 
 def run_sqlite(count: int, repeat: int, profile: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="gentou-bench-") as tmp:
-        bench("SQLite", f"sqlite:///{os.path.join(tmp, 'bench.db')}", count, repeat, profile)
+    on_sqlite(lambda label, url: bench(label, url, count, repeat, profile))
 
 
 def run_postgres(count: int, repeat: int, profile: bool) -> None:
-    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))  # leftovers of an aborted run
-            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-    except sa.exc.OperationalError as exc:
-        print(f"\n== PostgreSQL == skipped: cannot connect ({str(exc).splitlines()[0]})")
-        return
-    try:
-        bench("PostgreSQL", f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}", count, repeat, profile)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-        admin.dispose()
+    on_postgres(PG_SCHEMA, lambda label, url: bench(label, url, count, repeat, profile))
 
 
 def main() -> None:
