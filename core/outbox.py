@@ -232,6 +232,14 @@ def mark_failed(notice_id: int, reason: str) -> bool:
     return result.rowcount == 1
 
 
+def progress_report(batch_id: int) -> dict:
+    """The batch's counts, a line for people ("已发送 212 / 300，3 条失败") and whether it is finished."""
+    from flask_babel import gettext as _
+    counts = progress(batch_id)
+    return {**counts, "finished": counts["pending"] == 0,
+            "text": _("已发送 %(sent)s / %(total)s，%(failed)s 条失败", **counts)}
+
+
 def progress(batch_id: int) -> dict[str, int]:
     rows = dict(db.session.execute(db.select(Notice.state, db.func.count()).where(Notice.batch_id == batch_id)
                                    .group_by(Notice.state)).all())

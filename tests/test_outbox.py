@@ -262,7 +262,7 @@ def test_admin_notice_log_filters_retry_progress_and_test_message(app, world):
     page = admin.get(f"/admin/notices?batch={batch_id}").get_data(as_text=True)
     assert "已发送 2 / 3，1 条失败" in page
     assert admin.get(f"/admin/notices/batches/{batch_id}/progress").get_json() == {
-        "total": 3, "sent": 2, "failed": 1, "pending": 0, "text": "已发送 2 / 3，1 条失败"}
+        "total": 3, "sent": 2, "failed": 1, "pending": 0, "finished": True, "text": "已发送 2 / 3，1 条失败"}
     failed_page = admin.get("/admin/notices?state=failed").get_data(as_text=True)
     assert "收件人无效" in failed_page and failed_page.count("重试</button>") == 1
     receiver().delete(f"gentou:test:reject:{keys[0]}")

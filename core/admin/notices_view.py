@@ -35,8 +35,7 @@ def notices():
 @bp.route("/notices/batches/<int:notice_batch_id>/progress")
 def notice_progress(notice_batch_id):
     batch = get_or_404(NoticeBatch, notice_batch_id)
-    counts = outbox.progress(batch.id)
-    return jsonify(**counts, text=_("已发送 %(sent)s / %(total)s，%(failed)s 条失败", **counts))
+    return jsonify(outbox.progress_report(batch.id))
 
 
 @bp.route("/notices/<int:notice_id>/retry", methods=["POST"])

@@ -237,10 +237,11 @@ def test_batch_of_fifty_through_a_real_worker(app, world):
         db.session.commit()
     kj = login(queued.test_client(), world["kj"])
     assert post(kj, f"/agreements/projects/{world['project']}/batch").status_code == 302
-    progress_url = re.search(r'data-url="([^"]+)"', kj.get(f"/agreements/projects/{world['project']}")
+    progress_url = re.search(r'data-progress-url="([^"]+)"', kj.get(f"/agreements/projects/{world['project']}")
                              .get_data(as_text=True)).group(1)
-    assert kj.get(progress_url).get_json()["done"] == 0
+    started = kj.get(progress_url).get_json()
+    assert started["done"] == 0 and started["finished"] is False
     make_worker(queued, connection).work(burst=True, with_scheduler=False)
-    assert kj.get(progress_url).get_json() == {"total": 50, "done": 50, "failed": 0,
+    assert kj.get(progress_url).get_json() == {"total": 50, "done": 50, "failed": 0, "finished": True,
                                                "text": "已生成 50 / 50，0 份失败"}
     connection.flushdb()

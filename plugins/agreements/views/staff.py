@@ -79,4 +79,5 @@ def batch_progress(project_id, generation_id):
     if batch is None:
         abort(404)
     counts = progress_of(batch.id)
-    return jsonify(**counts, text=_("已生成 %(done)s / %(total)s，%(failed)s 份失败", **counts))
+    return jsonify(**counts, finished=counts["done"] + counts["failed"] >= counts["total"],
+                   text=_("已生成 %(done)s / %(total)s，%(failed)s 份失败", **counts))

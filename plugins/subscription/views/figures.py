@@ -115,5 +115,4 @@ def notice_progress(project_id, notice_batch_id):
                                                            NoticeBatch.project_id == project.id))
     if batch is None:
         abort(404)
-    counts = outbox.progress(batch.id)
-    return jsonify(**counts, text=_("已发送 %(sent)s / %(total)s，%(failed)s 条失败", **counts))
+    return jsonify(outbox.progress_report(batch.id))
