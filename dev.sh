@@ -3,6 +3,7 @@
 #   ./dev.sh setup            system packages, .venv, pip deps, Babel catalogs
 #   ./dev.sh run              setup, migrate, demo data, dev server on 127.0.0.1:${PORT:-5000}
 #   ./dev.sh test [args...]   setup, then pytest (DATABASE_URL / REDIS_URL from env)
+#   ./dev.sh i18n             extract UI strings of core and every plugin, update the catalogues
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
@@ -23,6 +24,7 @@ usage: ./dev.sh <command>
   setup               install system packages (apt), create .venv, install requirements, compile translations
   run                 setup, then db upgrade, demo data, and the dev server on 127.0.0.1:${PORT:-5000}
   test [pytest args]  setup, then run pytest (uses DATABASE_URL / GENTOU_TEST_REDIS_URL from the environment)
+  i18n                extract the UI strings of core and every plugin and update their catalogues
 EOF
 }
 
@@ -94,6 +96,19 @@ setup_translations() {
     shopt -u nullglob
 }
 
+# Each catalogue (core/ and every plugins/<name>/) has its own babel.cfg beside translations/.
+update_catalogues() {
+    local cfg dir
+    for cfg in babel.cfg plugins/*/babel.cfg; do
+        dir="$(dirname "$cfg")"
+        [ "$dir" = "." ] && dir=core
+        "$VENV/bin/pybabel" -q extract -F "$cfg" -k _l -k lazy_gettext --no-location --sort-output \
+            -o "$dir/translations/messages.pot" .
+        "$VENV/bin/pybabel" -q update --no-fuzzy-matching -i "$dir/translations/messages.pot" -d "$dir/translations"
+    done
+    log "catalogues updated: translate the empty msgstr entries, then ./dev.sh setup compiles them"
+}
+
 setup() {
     setup_system
     setup_venv
@@ -113,6 +128,10 @@ case "$cmd" in
         "$VENV/bin/flask" --app wsgi db upgrade
         "$VENV/bin/flask" --app wsgi gentou demo
         exec "$VENV/bin/flask" --app wsgi run --host 127.0.0.1 --port "${PORT:-5000}"
+        ;;
+    i18n)
+        setup_venv
+        update_catalogues
         ;;
     test)
         setup
