@@ -53,9 +53,12 @@ def app():
 @pytest.fixture(autouse=True)
 def clean_database(request):
     yield
+    from core.jobs import cancel_timers
+    cancel_timers()  # no delayed job of this test may run in the next one
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    application.extensions.pop("gentou_signin_failures", None)  # sign-in failures counted per address
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -98,3 +101,32 @@ def login(client, username, password=None):
 def post(client, url, data=None, **kwargs):
     """POST a form the way a browser does: with the CSRF token of the session."""
     return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+def form_version(client, page: str, action: str | None = None) -> str:
+    """The version a form on ``page`` was read at (core.versioning): of the form posting to ``action``,
+    else the page's first form that carries one."""
+    html = client.get(page).get_data(as_text=True)
+    start = html.find(f'action="{action}"') if action else 0
+    found = re.search(r'name="version"[^>]* value="(\d+)"', html[start:]) if start >= 0 else None
+    return found.group(1) if found else ""  # no such form on the page: the POST goes without one
+
+
+def save(client, url, data=None, page: str | None = None, **kwargs):
+    """Open the edit form, then POST it with the version it was read at, as a browser does."""
+    version = form_version(client, page or url, url if page else None)
+    return post(client, url, {**(data or {}), "version": version}, **kwargs)
+
+
+STALE = "该记录已被他人修改，请刷新后重试"
+
+
+def two_saves(app, username, url, first, second, page: str | None = None) -> str:
+    """Two people open the same edit form, then both save it: returns the page the second one gets."""
+    one, two = login(app.test_client(), username), login(app.test_client(), username)
+    read = [form_version(client, page or url, url if page else None) for client in (one, two)]
+    assert post(one, url, {**first, "version": read[0]}).status_code == 302
+    response = post(two, url, {**second, "version": read[1]}, headers={"Referer": f"http://localhost{page or url}"},
+                    follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)

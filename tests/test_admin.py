@@ -5,7 +5,7 @@ from core import roles
 from core.extensions import db
 from core.models import AuditLog, Batch, Company, Project, ProjectAuthorisation, User
 from core.tenancy import tenant
-from tests.conftest import login, post
+from tests.conftest import login, post, save
 from tests.factories import make_tenant
 
 
@@ -169,7 +169,7 @@ def test_create_user_with_roles_and_rules(app, admin, setup):
 def test_edit_user_keeps_password_when_left_blank(app, admin, setup):
     data = {"username": "aaa_kj", "name": "改名会计", "company_id": "0", "roles": [roles.CITY_ACCOUNTANT],
             "password": "", "active": "y", "locale": "en"}
-    assert post(admin, f"/admin/users/{setup['accountant']}", data).status_code == 302
+    assert save(admin, f"/admin/users/{setup['accountant']}", data).status_code == 302
     client = login(app.test_client(), "aaa_kj")
     assert "Log out" in client.get("/").get_data(as_text=True)  # their language setting applies
 
@@ -181,7 +181,7 @@ def test_project_authorisation_per_role(app, admin, setup):
     with app.app_context(), tenant(setup["group"]):
         outsider = db.session.scalar(db.select(User.id).where(User.username == "aaa_kj2"))
         partner = db.session.scalar(db.select(User.id).where(User.username == "aaa_p"))
-    response = post(admin, url, {roles.CITY_ACCOUNTANT: [str(outsider)], roles.BUSINESS_ADMIN: [str(partner)]})
+    response = save(admin, url, {roles.CITY_ACCOUNTANT: [str(outsider)], roles.BUSINESS_ADMIN: [str(partner)]})
     assert response.status_code == 302
     with app.app_context(), tenant(setup["group"]):
         rows = db.session.execute(db.select(ProjectAuthorisation.user_id, ProjectAuthorisation.role)).all()

@@ -7,6 +7,7 @@ from core.admin.forms import BatchForm, CompanyForm
 from core.extensions import db
 from core.models import Batch, Company, Project
 from core.permissions import get_or_404
+from core.versioning import claim
 
 
 def company_tree() -> list[tuple[int, Company]]:
@@ -49,6 +50,7 @@ def companies(company_id=None):
         if clash:
             form.name.errors.append(_("名称已存在"))
         else:
+            claim(company)
             target = company or Company()
             target.name, target.kind, target.region = name, form.kind.data, (form.region.data or "").strip()
             target.parent_id = form.parent_id.data or None

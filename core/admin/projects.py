@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import Batch, Company, GroupCompany, Project
 from core.models.org import PROJECT_OWNER_KINDS, operator_labels
 from core.permissions import get_or_404
+from core.versioning import claim
 
 
 def project_list_query(q: str):
@@ -52,9 +53,8 @@ def project_form(project_id=None):
         code = form.code.data.strip()
         if db.session.scalar(db.select(Project.id).where(Project.code == code, Project.id != (project_id or 0))):
             form.code.errors.append(_("项目编码 %(code)s 已存在", code=code))
-        elif project and str(project.version) != (form.version.data or ""):
-            flash(_("该记录已被他人修改，请刷新后重试。"), "danger")
         else:
+            claim(project)
             target = project or Project()
             for field in ("company_id", "land_acquired_on", "is_open", "is_settled", "is_joint_operation",
                           "operator", "acquisition_method"):
@@ -65,6 +65,4 @@ def project_form(project_id=None):
             db.session.commit()
             flash(_("已保存"), "success")
             return redirect(url_for("admin.projects"))
-    if project and not form.version.data:
-        form.version.data = project.version
     return render_template("admin/project_form.html", form=form, project=project)

@@ -11,6 +11,7 @@ from core.admin.forms import UserForm
 from core.extensions import db
 from core.models import Project, ProjectAuthorisation, User, UserRole
 from core.permissions import get_or_404
+from core.versioning import claim
 
 
 @bp.route("/users")
@@ -30,6 +31,8 @@ def users():
 def password_problem(password: str) -> str | None:
     if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
         return _("密码至少需要 %(n)s 位", n=current_app.config["PASSWORD_MIN_LENGTH"])
+    if len(password) > current_app.config["PASSWORD_MAX_LENGTH"]:
+        return _("密码最多 %(n)s 位", n=current_app.config["PASSWORD_MAX_LENGTH"])
     return None
 
 
@@ -52,6 +55,7 @@ def user_form(user_id=None):
         elif problem:
             form.password.errors.append(problem)
         else:
+            claim(user)
             target = user or User()
             target.username, target.name = username, form.name.data.strip()
             target.mobile, target.email = (form.mobile.data or "").strip(), (form.email.data or "").strip()
@@ -82,6 +86,7 @@ def authorisations(project_id=None):
         current = set(db.session.execute(db.select(ProjectAuthorisation.user_id, ProjectAuthorisation.role)
                                          .where(ProjectAuthorisation.project_id == project.id)).all())
     if project and request.method == "POST":
+        claim(project)  # the project's authorisations are part of it
         wanted = set()
         for role, users_of_role in holders.items():
             allowed = {u.id for u in users_of_role}

@@ -57,6 +57,7 @@ class Company(TenantMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[str] = mapped_column(sa.String(20))
     region: Mapped[str] = mapped_column(sa.String(60), default="")
+    version: Mapped[int] = mapped_column(default=1)  # claimed by the company form (core.versioning)
 
     parent: Mapped[Company | None] = relationship(remote_side=[id])
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,7 +26,7 @@ class User(UserMixin, TenantMixin, db.Model):
     __label__ = _l("用户")
     __tablename__ = "core_user"
     __audited__ = True
-    __audit_exclude__ = ("password_hash", "failed_logins", "locked_until", "last_login_at")
+    __audit_exclude__ = ("password_hash", "failed_logins", "locked_until", "last_login_at", "session_token")
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(60))
@@ -34,9 +36,12 @@ class User(UserMixin, TenantMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256), default="")
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(10), default="")
+    version: Mapped[int] = mapped_column(default=1)  # claimed by 账号及角色 (core.versioning), not by sign-in
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
+    # Part of every session cookie's user id: a new token signs out every session made before it.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
 
     company = relationship("Company")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -64,8 +69,19 @@ class User(UserMixin, TenantMixin, db.Model):
         for role in sorted(wanted - held):
             self.role_rows.append(UserRole(role=role, group_id=self.group_id))
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    def holds_session(self, token: str) -> bool:
+        return bool(self.session_token) and hmac.compare_digest(self.session_token, token)
+
+    def revoke_sessions(self) -> None:
+        """Sign out every session of this user (退出, a new password); the caller commits."""
+        self.session_token = secrets.token_hex(16)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.revoke_sessions()
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -85,6 +85,8 @@ def start(kind: ProcessKind, project, user, form_data: dict, description: str, a
     provider = approval_provider(project.group_id)
     instance.provider = provider.name
     instance.external_id = provider.start(instance, kind) or ""
+    from core import worklist
+    worklist.process_started(instance, kind.label, project)
     return instance
 
 
@@ -98,6 +100,7 @@ def _move(instance: ProcessInstance, target: str, **values) -> bool:
         db.update(ProcessInstance).where(ProcessInstance.id == instance.id, ProcessInstance.state == instance.state)
         .values(state=target, **values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
+        db.session.refresh(instance)  # the state it lost to, for the message
         return False
     before = instance.state
     db.session.refresh(instance)
@@ -145,7 +148,8 @@ def _announce(instance: ProcessInstance, kind: ProcessKind | None) -> None:
     group_wide = tuple(name for name, c in outbox.channels().items()
                        if c.group_wide and (not c.plugin or c.plugin in enabled))
     outbox.notify(instance.group_id, [instance.initiator_id], title, body, link=f"/processes/{instance.id}",
-                  channels_=("inbox",) + group_wide, kind="process.completed", project_id=project.id)
+                  channels_=outbox.personal_channels(instance.group_id) + group_wide, kind="process.completed",
+                  project_id=project.id)
 
 
 def reset(instance: ProcessInstance, user, reason: str) -> None:

@@ -13,7 +13,7 @@ from core.processes.models import ProcessInstance
 from core.tenancy import tenant
 from plugins.subscription.events import PaymentConfirmed, SubscriptionConfirmed
 from plugins.subscription.models import Payment, Subscription
-from tests.conftest import login, post
+from tests.conftest import form_version, login, post, save
 from tests.factories import make_tenant, make_user
 from tests.sample_plugins.event_recorder.hooks import EVENTS
 
@@ -53,7 +53,7 @@ def set_up_plan(app, world, kj, peak="1,000,000.00", ratios=None):
             "payee_bank": "建设银行泰安分行", "payee_account": "3705 0166 0001", "payment_deadline": "2030-01-31",
             **{f"ratio-{t}": "0" for t in ("holding", "realestate", "city", "other")},
             **{f"ratio-{t}": v for t, v in ratios.items()}}
-    response = post(kj, url(world, "peak"), data)
+    response = save(kj, url(world, "peak"), data)
     assert response.status_code == 302, flashes(response.get_data(as_text=True))
 
 
@@ -65,7 +65,8 @@ def add_partner(kj, world, username, tier, low="10,000", high="100,000", deadlin
 def subscribe(app, world, username, amount):
     client = login(app.test_client(), username)
     token = rows(app, world)[username].token
-    return post(client, f"/subscription/me/{token}", {"amount": amount}, follow_redirects=True).get_data(as_text=True)
+    return save(client, f"/subscription/me/{token}", {"amount": amount}, page="/subscription/me",
+                follow_redirects=True).get_data(as_text=True)
 
 
 def approve_process(app, world, kj, hh, code):
@@ -90,7 +91,7 @@ def open_project(app, world) -> int:
     with app.app_context(), tenant(world["group"]):
         from core.models import Project
         project_id = db.session.scalar(sa.select(Project.id).where(Project.code == "TA-JYYF"))
-    assert post(admin, f"/admin/authorisations/{project_id}", {roles.CITY_ACCOUNTANT: [str(kj_id)]}).status_code == 302
+    assert save(admin, f"/admin/authorisations/{project_id}", {roles.CITY_ACCOUNTANT: [str(kj_id)]}).status_code == 302
     return project_id
 
 
@@ -99,7 +100,7 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     kj = login(app.test_client(), world["kj"])
     hh = login(app.test_client(), world["hh"])
     # 立项: 基础信息, 股权合作 (must add up to 100 %), 关键节点, 资金峰值 and the tiers' ratios.
-    assert post(kj, url(world, "initiation"), {"project_company": "泰安锦艺置业有限公司", "total_investment": "1,200,000,000",
+    assert save(kj, url(world, "initiation"), {"project_company": "泰安锦艺置业有限公司", "total_investment": "1,200,000,000",
                                                "initiated_on": "2019-03-21", "development_months": "36",
                                                "sales_revenue": "1,500,000,000.00", "net_profit": "120,000,000",
                                                "net_margin": "8.000", "irr": "15.500", "payback_months": "18"}
@@ -107,9 +108,9 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     page = post(kj, url(world, "shareholders"), {"rows": "2", "name-0": "锦艺置业", "ours-0": "1", "stake-0": "51",
                                                  "name-1": "合作方甲", "ours-1": "0", "stake-1": "40"}).get_data(as_text=True)
     assert "持股比例合计须为 100%，现为 91.000%" in page
-    assert post(kj, url(world, "shareholders"), {"rows": "2", "name-0": "锦艺置业", "ours-0": "1", "stake-0": "51",
+    assert save(kj, url(world, "shareholders"), {"rows": "2", "name-0": "锦艺置业", "ours-0": "1", "stake-0": "51",
                                                  "name-1": "合作方甲", "ours-1": "0", "stake-1": "49"}).status_code == 302
-    assert post(kj, url(world, "milestones"), {"rows": "1", "name-0": "开盘", "planned-0": "2019-09-01"}).status_code == 302
+    assert save(kj, url(world, "milestones"), {"rows": "1", "name-0": "开盘", "planned-0": "2019-09-01"}).status_code == 302
     set_up_plan(app, world, kj)
     peak_page = kj.get(url(world, "peak")).get_data(as_text=True)
     assert "33,100.00" in peak_page and "6,000.00" in peak_page and "39,100.00" in peak_page and "3.910%" in peak_page
@@ -147,7 +148,7 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     page = post(kj, url(world, f"subscriptions/{got['jintao'].id}"), {"investment": "12,000"},
                 follow_redirects=True).get_data(as_text=True)
     assert "置业集团合计 34,066.67 超过该层级额度 33,100.00" in page
-    post(kj, url(world, f"subscriptions/{got['jintao'].id}"), {"investment": "11,000"})
+    save(kj, url(world, f"subscriptions/{got['jintao'].id}"), {"investment": "11,000"}, page=url(world, "subscriptions"))
     assert rows(app, world)["jintao"].investment == Decimal("11000.00")
     # 计算投资明细, then 送审; the figures lock.
     post(kj, url(world, "subscriptions/detail"))

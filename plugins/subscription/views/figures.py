@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import NoticeBatch
 from core.money import AmountError, parse_money
 from core.review import RecordLocked
+from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.models import TIERS, Subscription
 from plugins.subscription.views import bp, staff_project
@@ -68,6 +69,7 @@ def edit_investment(project_id, subscription_id):
         abort(404)
     try:
         services.set_investment(project, row, parse_money(request.form.get("investment", ""), _("投资金额")))
+        claim(row)
     except (AmountError, services.SubscriptionError) as exc:
         db.session.rollback()
         flash(f"{row.user.name}：{exc}", "danger")

@@ -9,12 +9,14 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
+from core.forms import limits
 from core.models import Project
 from core.permissions import projects_query
 from core.review import RecordLocked, is_editable
+from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.forms import FormReader
-from plugins.subscription.models import TIERS, Milestone, Shareholder, TierRatio
+from plugins.subscription.models import TIERS, Initiation, Milestone, Shareholder, TierRatio
 from plugins.subscription.views import STAFF, bp, staff_project
 
 INITIATION_FIELDS = [  # (name, label, kind)
@@ -22,7 +24,7 @@ INITIATION_FIELDS = [  # (name, label, kind)
     ("building_area", _l("总建筑面积（㎡）"), "area"), ("total_investment", _l("总投资"), "money"),
     ("initiated_on", _l("立项日期"), "date"), ("development_months", _l("开发周期（月）"), "int"),
     ("initiation_note", _l("立项说明"), "text"), ("sales_revenue", _l("销售收入"), "money"),
-    ("net_profit", _l("净利润"), "money"), ("net_margin", _l("净利润率（%）"), "percent"),
+    ("net_profit", _l("净利润"), "signed_money"), ("net_margin", _l("净利润率（%）"), "percent"),
     ("irr", _l("IRR（%）"), "percent"), ("payback_months", _l("现金回正周期（月）"), "int"),
 ]
 
@@ -56,17 +58,22 @@ def initiation(project_id):
         reader = FormReader(request.form)
         values = {}
         for name, label, kind in INITIATION_FIELDS:
-            read = {"text": lambda n, lab: reader.text(n, lab, max_length=500), "money": reader.money,
-                    "area": reader.decimal, "percent": reader.percent, "date": reader.date, "int": reader.integer}[kind]
+            column = getattr(Initiation, name)
+            read = {"text": lambda n, lab: reader.text(n, lab, column), "money": reader.money,
+                    "signed_money": lambda n, lab: reader.money(n, lab, minimum=None),
+                    "area": lambda n, lab: reader.decimal(n, lab, column), "percent": reader.percent,
+                    "date": reader.date, "int": reader.integer}[kind]
             values[name] = read(name, str(label))
         errors = reader.errors
         if not errors:
+            claim(plan)
             for name, value in values.items():
                 setattr(plan, name, value)
             if _save(_("已保存")):
                 return redirect(url_for("subscription.initiation", project_id=project.id))
     return render_template("subscription/initiation.html", project=project, plan=plan, fields=INITIATION_FIELDS,
-                           errors=errors, form=request.form if errors else None, editable=is_editable(plan))
+                           errors=errors, form=request.form if errors else None, editable=is_editable(plan),
+                           limits=limits(Initiation))
 
 
 @bp.route("/projects/<int:project_id>/shareholders", methods=["GET", "POST"])
@@ -78,8 +85,8 @@ def shareholders(project_id):
     if request.method == "POST":
         reader = FormReader(request.form)
         submitted = []
-        for i in range(int(request.form.get("rows", "0") or 0)):
-            name = reader.text(f"name-{i}", _("股东名称"))
+        for i in range(reader.rows()):
+            name = reader.text(f"name-{i}", _("股东名称"), Shareholder.name)
             stake = reader.percent(f"stake-{i}", _("持股比例"))
             if name or stake is not None:
                 if not name:
@@ -90,13 +97,14 @@ def shareholders(project_id):
             reader.errors["total"] = _("持股比例合计须为 100%%，现为 %(total)s%%", total=f"{total:.3f}")
         errors = reader.errors
         if not errors:
+            claim(services.initiation(project))  # the list belongs to the 立项
             for row in rows:
                 db.session.delete(row)
             db.session.add_all([Shareholder(project_id=project.id, name=n, ours=o, stake=s) for n, o, s in submitted])
             if _save(_("已保存")):
                 return redirect(url_for("subscription.shareholders", project_id=project.id))
     return render_template("subscription/shareholders.html", project=project, rows=rows, errors=errors,
-                           submitted=submitted)
+                           submitted=submitted, plan=services.initiation(project), limits=limits(Shareholder))
 
 
 @bp.route("/projects/<int:project_id>/milestones", methods=["GET", "POST"])
@@ -104,23 +112,26 @@ def milestones(project_id):
     project = staff_project(project_id, editing=request.method == "POST")
     rows = db.session.scalars(db.select(Milestone).where(Milestone.project_id == project.id)
                               .order_by(Milestone.planned_on, Milestone.id)).all()
-    errors = {}
+    errors, posted_rows = {}, 0
     if request.method == "POST":
         reader = FormReader(request.form)
-        wanted = []
-        for i in range(int(request.form.get("rows", "0") or 0)):
-            name = reader.text(f"name-{i}", _("节点"))
+        wanted, posted_rows = [], reader.rows()
+        for i in range(posted_rows):
+            name = reader.text(f"name-{i}", _("节点"), Milestone.name)
             planned, actual = reader.date(f"planned-{i}", _("计划日期")), reader.date(f"actual-{i}", _("实际日期"))
             if name:
                 wanted.append(Milestone(project_id=project.id, name=name, planned_on=planned, actual_on=actual))
         errors = reader.errors
         if not errors:
+            claim(services.initiation(project))
             for row in rows:
                 db.session.delete(row)
             db.session.add_all(wanted)
             if _save(_("已保存")):
                 return redirect(url_for("subscription.milestones", project_id=project.id))
-    return render_template("subscription/milestones.html", project=project, rows=rows, errors=errors)
+    return render_template("subscription/milestones.html", project=project, rows=rows, errors=errors,
+                           plan=services.initiation(project), limits=limits(Milestone),
+                           form=request.form if errors else None, posted_rows=posted_rows)
 
 
 @bp.route("/projects/<int:project_id>/peak", methods=["GET", "POST"])
@@ -134,11 +145,12 @@ def peak(project_id):
         tier_ratios = {tier: reader.percent(f"ratio-{tier}", _("合伙投资占比")) or Decimal("0") for tier in TIERS}
         financing_ratio = reader.percent("financing_ratio", _("配资比例")) or Decimal("0")
         financing_rate = reader.percent("financing_rate", _("配资年利率")) or Decimal("0")
-        payee = {k: reader.text(k, label) for k, label in (("payee_name", _("收款户名")), ("payee_bank", _("开户行")),
-                                                          ("payee_account", _("收款账号")))}
+        payee = {k: reader.text(k, label, getattr(Initiation, k))
+                 for k, label in (("payee_name", _("收款户名")), ("payee_bank", _("开户行")), ("payee_account", _("收款账号")))}
         deadline = reader.date("payment_deadline", _("缴款截止日期"))
         errors = reader.errors
         if not errors:
+            claim(plan)  # the tiers' ratios are saved with the plan
             plan.capital_peak, plan.financing_ratio, plan.financing_rate = capital_peak, financing_ratio, financing_rate
             plan.payment_deadline = deadline
             for key, value in payee.items():
@@ -155,4 +167,5 @@ def peak(project_id):
     tier_pots = services.pots(plan.capital_peak, tier_ratios)
     return render_template("subscription/peak.html", project=project, plan=plan, ratios=tier_ratios, pots=tier_pots,
                            errors=errors, form=request.form if errors else None, editable=is_editable(plan),
-                           confirmed=services.is_approved(project.id, services.PEAK_PROCESS), tiers=TIERS)
+                           confirmed=services.is_approved(project.id, services.PEAK_PROCESS), tiers=TIERS,
+                           limits=limits(Initiation))

@@ -10,6 +10,7 @@ from core.models import Project
 from core.money import AmountError, parse_money
 from core.review import RecordLocked
 from core.ui import SHANGHAI
+from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.models import Payment, Subscription
 from plugins.subscription.views import bp
@@ -42,6 +43,7 @@ def subscribe(token):
         abort(404)
     try:
         services.subscribe(row, parse_money(request.form.get("amount", ""), _("认购金额")), today())
+        claim(row)
         db.session.commit()
         flash(_("已提交认购 %(amount)s 元", amount=f"{row.subscribed_amount:,}"), "success")
     except (AmountError, services.SubscriptionError) as exc:
