@@ -12,6 +12,8 @@ class Field:
     """A field of a process form. ``prefill(project)`` gives its initial value from the project's data.
 
     ``kind``: text, textarea, money, percent, date, or readonly (shown, not editable).
+    ``required``: an editable field must be filled in the form; a readonly one must have a value
+    from ``prefill``, else the process cannot be started (the reason names the field).
     """
 
     name: str

@@ -46,7 +46,10 @@ def latest(project_id: int, code: str) -> ProcessInstance | None:
 
 
 def missing_requirement(kind: ProcessKind, project) -> str | None:
-    """Why ``kind`` cannot start for ``project`` yet ("须先完成：离职退休测算"), or None."""
+    """Why ``kind`` cannot start for ``project`` yet ("须先完成：离职退休测算", "缺少资金峰值…"), or None."""
+    for field in kind.fields:
+        if field.required and field.kind == "readonly" and not str(field.prefill(project) if field.prefill else ""):
+            return _("缺少%(label)s，请先填写后再发起", label=field.label)
     if callable(kind.requires):
         return kind.requires(project)
     for code in kind.requires:

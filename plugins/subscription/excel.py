@@ -7,9 +7,9 @@ import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 
+from core import spreadsheet
 from core.money import AmountError, parse_money
 
 HEADERS = ["账号", "姓名", "层级", "认购下限", "认购上限", "截至日期"]
@@ -27,20 +27,9 @@ class ImportRow:
 
 def export_template(rows, tier_labels: dict[str, str]) -> bytes:
     """The template with the current list: one row per partner (账号, 姓名, 层级, 下限, 上限, 截至日期)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "合伙名单"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for s in rows:
-        sheet.append([s.user.username, s.user.name, str(tier_labels[s.tier]), f"{s.min_amount:.2f}",
-                      f"{s.max_amount:.2f}", s.deadline.isoformat()])
-    for column, width in zip("ABCDEF", (16, 12, 10, 14, 14, 12)):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheet.write("合伙名单", HEADERS, ([s.user.username, s.user.name, str(tier_labels[s.tier]),
+                                                  f"{s.min_amount:.2f}", f"{s.max_amount:.2f}", s.deadline.isoformat()]
+                                                 for s in rows), widths=(16, 12, 10, 14, 14, 12))
 
 
 def _money(value, label: str) -> Decimal:
@@ -76,10 +65,10 @@ def parse(data: bytes, tier_by_label: dict[str, str]) -> tuple[list[ImportRow], 
             continue
         username, _name, tier_label, low, high, deadline = values[:6]
         try:
-            username = str(username or "").strip()
+            username = spreadsheet.read_text(username).strip()
             if not username:
                 raise ValueError(_("账号为空"))
-            tier = tier_by_label.get(str(tier_label or "").strip())
+            tier = tier_by_label.get(spreadsheet.read_text(tier_label).strip())
             if tier is None:
                 raise ValueError(_("层级“%(t)s”无效，应为：%(all)s", t=tier_label or "", all="、".join(tier_by_label)))
             min_amount, max_amount = _money(low, _("认购下限")), _money(high, _("认购上限"))

@@ -64,13 +64,13 @@ def _method(project) -> str:
 KINDS = [
     ProcessKind(code=services.PEAK_PROCESS, label=_l("项目资金峰值"), weight=10, fields=(
         Field("acquisition", _l("取得方式"), "readonly", prefill=_method),
-        Field("capital_peak", _l("资金峰值"), "readonly", prefill=_peak),
+        Field("capital_peak", _l("资金峰值"), "readonly", prefill=_peak, required=True),
         Field("ratios", _l("合伙投资占比"), "readonly", prefill=_ratio_text),
         Field("total_ratio", _l("合计占比"), "readonly", prefill=_total_ratio),
     )),
     ProcessKind(code=services.INITIATION_PROCESS, label=_l("事业合伙立项"), weight=20, requires=_plan_passed, fields=(
         Field("acquisition", _l("取得方式"), "readonly", prefill=_method),
-        Field("capital_peak", _l("资金峰值"), "readonly", prefill=_peak),
+        Field("capital_peak", _l("资金峰值"), "readonly", prefill=_peak, required=True),
         Field("total_ratio", _l("合伙投资占比"), "readonly", prefill=_total_ratio),
         Field("pot_total", _l("合伙投资额度"), "readonly", prefill=_pot_total),
         Field("investment_total", _l("合伙投资总额"), "readonly", prefill=_investment_total),

@@ -82,29 +82,58 @@ def export_partners(project_id):
 
 @bp.route("/projects/<int:project_id>/partners/import", methods=["POST"])
 def import_partners(project_id):
+    """导入: new partners are added, listed ones updated where the file changes them; all rows or none."""
     project = staff_project(project_id)
     upload = request.files.get("file")
     rows, problems = excel.parse(upload.read() if upload else b"", {str(v): k for k, v in TIERS.items()})
     users = _partner_users([r.username for r in rows])
-    listed = set(db.session.scalars(db.select(Subscription.user_id).where(Subscription.project_id == project.id)))
-    seen = set()
+    listed = {s.user_id: s for s in db.session.scalars(db.select(Subscription)
+                                                       .where(Subscription.project_id == project.id))}
+    seen, added, changed = set(), [], []
     for r in rows:
         user = users.get(r.username)
         if user is None:
             problems.append(_("第%(n)s行：没有账号为 %(u)s 的合伙人", n=r.row, u=r.username))
-        elif user.id in listed or user.id in seen:
-            problems.append(_("第%(n)s行：%(name)s 已在合伙名单中", n=r.row, name=user.name))
+        elif user.id in seen:
+            problems.append(_("第%(n)s行：%(name)s 在文件中重复出现", n=r.row, name=user.name))
         else:
             seen.add(user.id)
+            problem = _import_row(r, user, listed.get(user.id), added, changed)
+            if problem:
+                problems.append(_("第%(n)s行：%(reason)s", n=r.row, reason=problem))
     if problems:
         return render_template("subscription/import_result.html", project=project,
                                problems=sorted(problems, key=_row_number)), 400
     db.session.add_all([Subscription(project_id=project.id, user_id=users[r.username].id, tier=r.tier,
                                      min_amount=r.min_amount, max_amount=r.max_amount, deadline=r.deadline,
-                                     token=services.new_token()) for r in rows])
-    db.session.commit()
-    flash(_("已导入 %(n)s 名合伙人", n=len(rows)), "success")
+                                     token=services.new_token()) for r in added])
+    for subscription, r in changed:
+        subscription.tier, subscription.deadline = r.tier, r.deadline
+        subscription.min_amount, subscription.max_amount = r.min_amount, r.max_amount
+    try:
+        db.session.commit()
+    except RecordLocked as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("subscription.partners", project_id=project.id))
+    flash(_("已导入：新增 %(added)s 名，更新 %(changed)s 名，%(same)s 名未变", added=len(added), changed=len(changed),
+            same=len(rows) - len(added) - len(changed)), "success")
     return redirect(url_for("subscription.partners", project_id=project.id))
+
+
+def _import_row(r, user, listed, added: list, changed: list) -> str | None:
+    """Sort a good row into ``added`` or ``changed`` (or neither when nothing changes); a reason if refused."""
+    if listed is None:
+        added.append(r)
+        return None
+    if (listed.tier, listed.min_amount, listed.max_amount, listed.deadline) == (r.tier, r.min_amount, r.max_amount,
+                                                                                r.deadline):
+        return None
+    subscribed = listed.subscribed_amount
+    if subscribed is not None and not r.min_amount <= subscribed <= r.max_amount:
+        return _("%(name)s 已认购 %(amount)s 元，不在新的认购上下限内", name=user.name, amount=f"{subscribed:,}")
+    changed.append((listed, r))
+    return None
 
 
 def _row_number(problem: str) -> int:

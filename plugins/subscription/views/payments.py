@@ -56,7 +56,8 @@ def notify_payment(project_id):
         return redirect(url_for("subscription.payments", project_id=project.id))
     reminder = request.form.get("kind") == "reminder"
     plan = services.initiation(project)
-    lines = [line for line in services.payment_lines(project.id) if (line.owed if reminder else line.due) > 0]
+    invested = [line for line in services.payment_lines(project.id) if line.due > 0]
+    lines = [line for line in invested if line.owed > 0]  # who has paid in full is not concerned
     title = (_("催缴通知：%(project)s") if reminder else _("缴款通知：%(project)s")) % {"project": project.name}
     channels = outbox.personal_channels(project.group_id)
     if request.form.get("test") == "1":
@@ -68,7 +69,8 @@ def notify_payment(project_id):
         flash(_("测试消息已发送给您自己"), "success")
         return redirect(url_for("subscription.payments", project_id=project.id))
     if not lines:
-        flash(_("没有需要通知的合伙人"), "info")
+        flash(_("没有需要通知的合伙人：%(m)s 位已缴清", m=len(invested)) if invested else _("没有需要通知的合伙人"),
+              "info")
         return redirect(url_for("subscription.payments", project_id=project.id))
     batch = outbox.notify_each(project.group_id, [(line.subscription.user_id, _payment_notice(project, plan, line,
                                                                                               reminder))
@@ -76,7 +78,8 @@ def notify_payment(project_id):
                                channels_=channels, kind="subscription.reminder" if reminder else "subscription.payment",
                                project_id=project.id, actor=current_user.username)
     db.session.commit()
-    flash(_("已向 %(n)s 名合伙人发送%(what)s", n=len(lines), what=_("催缴通知") if reminder else _("缴款通知")), "success")
+    flash(_("已向 %(n)s 位未缴清的合伙人发送%(what)s；%(m)s 位已缴清，未发送", n=len(lines), m=len(invested) - len(lines),
+            what=_("催缴通知") if reminder else _("缴款通知")), "success")
     return redirect(url_for("subscription.payments", project_id=project.id, batch=batch.id))
 
 
