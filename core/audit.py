@@ -75,6 +75,16 @@ def _changes(obj) -> tuple[dict, dict]:
     return before, after
 
 
+def describe(obj) -> str:
+    """A record as the log names it: its ``__str__``, or "<model label> #<id>" when the model has none
+    (never Python's ``<Payment (pending …)>``)."""
+    if type(obj).__str__ is not object.__str__:
+        return str(obj)
+    label = getattr(type(obj), "__label__", type(obj).__name__)
+    key = ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+    return f"{label} #{key}"
+
+
 def _row(obj, action, before, after) -> dict:
     user_id, name = _actor.get()
     group_id = getattr(obj, "group_id", None) or current_group_id()
@@ -84,7 +94,7 @@ def _row(obj, action, before, after) -> dict:
         "group_id": group_id, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
         "actor": name, "action": action, "record_table": obj.__tablename__,
         "record_id": ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj)),
-        "summary": str(obj)[:200], "before": before, "after": after,
+        "summary": describe(obj)[:200], "before": before, "after": after,
     }
 
 

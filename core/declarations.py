@@ -40,3 +40,26 @@ class Event:
     """A business event of one group company, emitted inside the transaction that caused it."""
 
     group_id: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Todo:
+    """One line of a user's 待办 on the home page: what waits, where to do it, since when.
+
+    ``section`` groups lines under a heading (e.g. 方案审核); ``weight`` orders the sections.
+    """
+
+    section: str
+    label: str
+    link: str
+    detail: str = ""
+    weight: int = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectLink:
+    """A project a user takes part in other than by 项目授权 (e.g. as a partner), and the page for it."""
+
+    project_id: int
+    name: str
+    link: str

@@ -1,8 +1,8 @@
-"""The home page: greeting and the projects the user may open, by company."""
+"""The home page: greeting, the projects the user may open (by company) or takes part in, and 待办."""
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from core import roles
+from core import roles, worklist
 from core.extensions import db
 from core.models import Company, Project
 from core.permissions import projects_query
@@ -19,4 +19,8 @@ def index():
     for p in projects:
         by_company.setdefault(p.company_id, []).append(p)
     staff = current_user.has_role(roles.ADMIN, *roles.PROJECT_ROLES)
-    return render_template("home.html", by_company=by_company, companies=companies, staff=staff)
+    from core.modules import hooks_for
+    user = current_user._get_current_object()
+    member = [link for found in hooks_for(user.group_id).member_projects(user=user) for link in found or []]
+    return render_template("home.html", by_company=by_company, companies=companies, staff=staff,
+                           member=sorted(member, key=lambda p: p.name), todo=worklist.todo(user))

@@ -160,6 +160,40 @@ def approval_providers(group_id):
 
 
 @hookspec
+def todo_items(user):
+    """Return the 待办 of the signed-in ``user`` that this plugin knows of: ``core.declarations.Todo`` lines.
+
+    Tenant-level: called when the home page is shown, only on plugins the user's group company
+    enabled. Look only at what the user may see (their roles, their projects). Use a fixed number
+    of queries whatever the number of rows, and return at most ``core.worklist.LIMIT`` lines per
+    section (the host adds a "more" line when a list is cut). Return an empty list for none.
+
+    Example::
+
+        @hookimpl
+        def todo_items(user):
+            if not user.has_role(roles.PARTNER):
+                return []
+            return [Todo(_("签署协议"), a.number, f"/agreements/{a.token}/view") for a in unsigned(user)]
+    """
+
+
+@hookspec
+def member_projects(user):
+    """Return ``core.declarations.ProjectLink`` for each project ``user`` takes part in other than by
+    项目授权 (a partner on a project's 合伙名单), for the home page's project list.
+
+    Tenant-level like ``todo_items``, with a fixed number of queries.
+
+    Example::
+
+        @hookimpl
+        def member_projects(user):
+            return [ProjectLink(p.id, p.name, "/subscription/me") for p in projects_of_partner(user)]
+    """
+
+
+@hookspec
 def demo_data(group_id):
     """Add the plugin's demo records to the demo group company ``group_id`` (``gentou demo``).
 

@@ -1,6 +1,7 @@
 """Generic review (送审 → 审核通过 / 退回) for a record of any stage, and its edit lock.
 
-A model opts in with ``__reviewed__ = True``. While its record is submitted, or after it
+A model opts in with ``__reviewed__ = True`` (and names the page showing it with
+``__review_endpoint__``, which the review queue links to). While its record is submitted, or after it
 passed, the record cannot be changed (the unit of work refuses the flush) until a business
 admin unlocks it (解锁编辑); locking again (锁定) closes it. Every transition is audited.
 A model whose rows are governed by another record's review (a plan's lines by the plan)
@@ -35,6 +36,17 @@ def review_of(record) -> Review | None:
                                                          Review.record_id == record.id))
 
 
+def record_url(review: Review) -> str:
+    """The page of the reviewed record: its model's ``__review_endpoint__`` (a Flask endpoint taking
+    ``project_id``), else the review queue."""
+    from flask import url_for
+    model = next((m.class_ for m in db.Model.registry.mappers if m.local_table.name == review.record_table), None)
+    endpoint = getattr(model, "__review_endpoint__", None)
+    if endpoint and review.project_id is not None:
+        return url_for(endpoint, project_id=review.project_id)
+    return url_for("reviews.queue", state=review.state)
+
+
 def is_editable(record) -> bool:
     target = record.review_target() if hasattr(record, "review_target") else record
     if target is None:
@@ -65,6 +77,8 @@ def submit(record, user, title: str, project_id: int | None) -> Review:
         db.session.add(review)
         db.session.flush()
     _move(review, SUBMITTED, user, submitted_by=user.username, submitted_at=utcnow(), unlocked=False, comment="")
+    from core import worklist
+    worklist.review_submitted(review)
     return review
 
 
@@ -76,6 +90,8 @@ def decide(review: Review, user, passed: bool, comment: str) -> None:
         raise ReviewError(_("审核意见中不能有<、>符号"))
     _move(review, PASSED if passed else RETURNED, user, decided_by=user.username, decided_at=utcnow(),
           comment=comment[:500])
+    from core import worklist
+    worklist.review_decided(review)
 
 
 def set_unlocked(review: Review, user, unlocked: bool) -> None:

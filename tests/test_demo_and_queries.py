@@ -107,3 +107,41 @@ def test_list_pages_issue_the_same_queries_for_10_and_1000_rows(app):
         many = queries_for(app, many_client, url)
         assert few == many, (url, few, many)
         assert few <= 10, (url, few)
+
+
+def add_work(app, group_id, n):
+    """``n`` projects, each with a review waiting, one sent back and an in-app process to decide."""
+    import datetime as dt
+
+    from core.processes.models import ProcessInstance, Review
+    add_rows(app, group_id, n)
+    with app.app_context(), tenant(group_id):
+        accountant = db.session.scalar(sa.select(User).where(User.username.like("%\\_kj", escape="\\")))
+        now = dt.datetime(2026, 1, 1)
+        for i, project in enumerate(db.session.scalars(sa.select(Project).where(Project.code.like("Q%"))).all()):
+            db.session.add_all([
+                Review(record_table="ledger_entry", record_id=project.id * 2, project_id=project.id, title=f"台账 {i}",
+                       state="submitted", submitted_by=accountant.username, submitted_at=now),
+                Review(record_table="ledger_entry", record_id=project.id * 2 + 1, project_id=project.id, title=f"退回 {i}",
+                       state="returned", submitted_by=accountant.username, submitted_at=now, comment="有误"),
+                ProcessInstance(project_id=project.id, kind="ledger_calc", state="running",
+                                initiator_id=accountant.id, started_at=now),
+                ProjectAuthorisation(user_id=accountant.id, project_id=project.id, role=roles.CITY_ACCOUNTANT)])
+        db.session.commit()
+
+
+def test_home_todo_lists_issue_the_same_queries_for_10_and_1000_items(app):
+    with app.app_context():
+        small, large = make_tenant("SML", modules=["ledger"]), make_tenant("LRG", modules=["ledger"])
+        users = [(t.group.id, t.business_admin.username, t.accountant.username) for t in (small, large)]
+    add_work(app, users[0][0], 10)
+    add_work(app, users[1][0], 1000)
+    for role in (1, 2):
+        few_client, many_client = login(app.test_client(), users[0][role]), login(app.test_client(), users[1][role])
+        few, many = queries_for(app, few_client, "/"), queries_for(app, many_client, "/")
+        assert few == many, (role, few, many)
+        assert few <= 14, (role, few)
+    admin_home = login(app.test_client(), users[1][1]).get("/").get_data(as_text=True)
+    assert admin_home.count("台账 ") == 20 and "更多…" in admin_home and admin_home.count("/processes/") >= 20
+    accountant_home = login(app.test_client(), users[1][2]).get("/").get_data(as_text=True)
+    assert "退回的方案" in accountant_home and accountant_home.count("退回 ") == 20

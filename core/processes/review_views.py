@@ -39,7 +39,7 @@ def queue():
         db.select(Review, Project.name).outerjoin(Project, Project.id == Review.project_id)
         .where(Review.state == state, db.or_(Review.project_id.is_(None), Review.project_id.in_(visible)))
         .order_by(Review.submitted_at.desc())).all()
-    return render_template("processes/reviews.html", rows=rows, state=state)
+    return render_template("processes/reviews.html", rows=rows, state=state, record_url=reviews.record_url)
 
 
 @bp.route("/<int:review_id>/decide", methods=["POST"])

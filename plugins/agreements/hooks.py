@@ -58,3 +58,9 @@ def demo_data(group_id):
     from plugins.agreements import services
     if services.active_seal() is None:
         services.generate_seal(db.session.get(GroupCompany, group_id))
+
+
+@hookimpl
+def todo_items(user):
+    from plugins.agreements.todo import to_sign
+    return to_sign(user)

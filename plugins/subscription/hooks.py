@@ -38,3 +38,15 @@ def register_processes():
 def demo_data(group_id):
     from plugins.subscription.demo import add_demo
     add_demo(group_id)
+
+
+@hookimpl
+def todo_items(user):
+    from plugins.subscription.todo import todo_items as items
+    return items(user)
+
+
+@hookimpl
+def member_projects(user):
+    from plugins.subscription.todo import member_projects as projects
+    return projects(user)

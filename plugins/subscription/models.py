@@ -23,6 +23,7 @@ class Initiation(TenantMixin, db.Model):
     __tablename__ = "subscription_initiation"
     __audited__ = True
     __reviewed__ = True  # 方案审核: submitted or passed, the plan's figures are locked
+    __review_endpoint__ = "subscription.subscriptions"  # the plan as the reviewer reads it
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), unique=True)
     # 基础信息
