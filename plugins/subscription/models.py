@@ -152,8 +152,13 @@ class Subscription(TenantMixin, db.Model):
         return f"{self.user.name if self.user else self.user_id} · {self.project_id}"
 
 
+PAYMENT_KINDS = {"payment": _l("缴款"), "refund": _l("退款")}
+
+
 class Payment(TenantMixin, db.Model):
-    """缴款确认: one payment received from a partner (several per partner allowed)."""
+    """缴款确认: one payment received from a partner (several per partner allowed), or a 退款 of what
+    they overpaid (a negative amount). A wrong entry is reversed (冲销) with a reason, never deleted:
+    it stays on the list and leaves every total."""
 
     __label__ = _l("缴款")
     __tablename__ = "subscription_payment"
@@ -165,3 +170,10 @@ class Payment(TenantMixin, db.Model):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     recorded_by: Mapped[str] = mapped_column(sa.String(60))
     recorded_at: Mapped[dt.datetime]
+    kind: Mapped[str] = mapped_column(sa.String(10), default="payment")
+    reversed_at: Mapped[dt.datetime | None]
+    reversed_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    reversal_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    def __str__(self):
+        return f"{PAYMENT_KINDS.get(self.kind, self.kind)} {self.amount:,.2f} · {self.paid_on}"

@@ -201,6 +201,11 @@ class PaymentLine:
         return max(self.due - self.paid, ZERO)
 
     @property
+    def overpaid(self) -> Decimal:
+        """多缴: paid beyond the investment, to be refunded (退款)."""
+        return max(self.paid - self.due, ZERO)
+
+    @property
     def status(self) -> str:
         if self.due == 0 and self.paid == 0:
             return ""
@@ -214,7 +219,14 @@ class PaymentLine:
 STATUS_LABELS = {"unpaid": _l("未缴款"), "partly": _l("部分缴款"), "paid": _l("已缴清"), "overpaid": _l("多缴")}
 
 
+def paid_totals(*where) -> dict[int, Decimal]:
+    """What each partner has paid (subscription id -> amount): payments less refunds, reversed (冲销) entries
+    left out."""
+    rows = db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
+                              .where(Payment.reversed_at.is_(None), *where).group_by(Payment.subscription_id)).all()
+    return {subscription_id: Decimal(total).quantize(CENT) for subscription_id, total in rows}
+
+
 def payment_lines(project_id: int) -> list[PaymentLine]:
-    paid = dict(db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
-                                   .where(Payment.project_id == project_id).group_by(Payment.subscription_id)).all())
-    return [PaymentLine(s, Decimal(paid.get(s.id, 0)).quantize(CENT)) for s in subscriptions(project_id)]
+    paid = paid_totals(Payment.project_id == project_id)
+    return [PaymentLine(s, paid.get(s.id, ZERO)) for s in subscriptions(project_id)]

@@ -172,10 +172,10 @@ def test_whole_flow_from_initiation_to_payment(app, world):
     # 缴款: notice, a partial payment, a full one, an overpayment; 催缴 goes only to who still owes.
     post(kj, url(world, "payments/notify"), {"kind": "notice", "test": "0"})
     got = rows(app, world)
-    post(kj, url(world, f"payments/{got['shiwei'].id}"), {"paid_on": "2030-01-10", "amount": "10,000"})
-    post(kj, url(world, f"payments/{got['shiwei'].id}"), {"paid_on": "2030-01-12", "amount": "4,711.11"})
-    post(kj, url(world, f"payments/{got['jintao'].id}"), {"paid_on": "2030-01-12", "amount": "5,000"})
-    post(kj, url(world, f"payments/{got['liuqiao'].id}"), {"paid_on": "2030-01-12", "amount": "6,000.01"})
+    post(kj, url(world, f"payments/{got['shiwei'].id}"), {"paid_on": TODAY.isoformat(), "amount": "10,000"})
+    post(kj, url(world, f"payments/{got['shiwei'].id}"), {"paid_on": TODAY.isoformat(), "amount": "4,711.11"})
+    post(kj, url(world, f"payments/{got['jintao'].id}"), {"paid_on": TODAY.isoformat(), "amount": "5,000"})
+    post(kj, url(world, f"payments/{got['liuqiao'].id}"), {"paid_on": TODAY.isoformat(), "amount": "6,000.01"})
     page = kj.get(url(world, "payments")).get_data(as_text=True)
     for text in ("已缴清", "部分缴款", "多缴", "未缴款", "39,066.67", "25,711.12", "2 / 4"):
         assert text in page, text

@@ -1,6 +1,4 @@
 """个人中心 / 认购明细: a partner's own subscriptions, their 认购, investment, what they owe and paid."""
-import datetime as dt
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,24 +7,18 @@ from core.extensions import db
 from core.models import Project
 from core.money import AmountError, parse_money
 from core.review import RecordLocked
-from core.ui import SHANGHAI
 from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.models import Payment, Subscription
+from plugins.subscription.payments import today
 from plugins.subscription.views import bp
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 @bp.route("/me")
 def my_subscriptions():
     rows = db.session.scalars(db.select(Subscription).where(Subscription.user_id == current_user.id)
                               .order_by(Subscription.id.desc())).all()
-    paid = dict(db.session.execute(db.select(Payment.subscription_id, db.func.sum(Payment.amount))
-                                   .where(Payment.subscription_id.in_([r.id for r in rows]))
-                                   .group_by(Payment.subscription_id)).all())
+    paid = services.paid_totals(Payment.subscription_id.in_([r.id for r in rows]))
     projects = {p.id: p for p in db.session.scalars(db.select(Project).where(
         Project.id.in_([r.project_id for r in rows])))}
     lines = [services.PaymentLine(r, paid.get(r.id) or services.ZERO) for r in rows]

@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import outbox
-from core.events import emit
 from core.extensions import db
-from core.models.user import utcnow
+from core.money import AmountError, parse_money
+from core.versioning import claim
+from plugins.subscription import payments as entries
 from plugins.subscription import services
-from plugins.subscription.events import PaymentConfirmed
 from plugins.subscription.forms import FormReader
-from plugins.subscription.models import Payment, Subscription
+from plugins.subscription.models import PAYMENT_KINDS, Payment, Subscription
 from plugins.subscription.views import bp, staff_project
 
 ZERO = Decimal("0.00")
@@ -22,6 +22,7 @@ def _summary(lines) -> dict:
     due = sum((line.due for line in lines), ZERO)
     paid = sum((line.paid for line in lines), ZERO)
     return {"due": due, "paid": paid, "owed": sum((line.owed for line in lines), ZERO),
+            "overpaid": sum((line.overpaid for line in lines), ZERO),
             "count": len([line for line in lines if line.due]),
             "paid_count": len([line for line in lines if line.status in ("paid", "overpaid")])}
 
@@ -32,8 +33,10 @@ def payments(project_id):
     lines = services.payment_lines(project.id)
     history = db.session.scalars(db.select(Payment).where(Payment.project_id == project.id)
                                  .order_by(Payment.paid_on, Payment.id)).all()
+    names = {line.subscription.id: line.subscription.user.name for line in lines}
     return render_template("subscription/payments.html", project=project, lines=lines, summary=_summary(lines),
-                           history=history, plan=services.initiation(project), labels=services.STATUS_LABELS,
+                           history=history, names=names, kinds=PAYMENT_KINDS, today=entries.today(),
+                           plan=services.initiation(project), labels=services.STATUS_LABELS,
                            approved=services.is_approved(project.id, services.INITIATION_PROCESS))
 
 
@@ -87,26 +90,67 @@ def notify_payment(project_id):
 def confirm_payment(project_id, subscription_id):
     """缴款确认: a payment with its date and amount; several per partner allowed."""
     project = staff_project(project_id)
-    row = db.session.scalar(db.select(Subscription).where(Subscription.id == subscription_id,
-                                                          Subscription.project_id == project.id))
-    if row is None:
-        abort(404)
+    row = _subscription_or_404(project, subscription_id)
     if not services.is_approved(project.id, services.INITIATION_PROCESS):
         flash(_("须先完成：事业合伙立项"), "danger")
         return redirect(url_for("subscription.payments", project_id=project.id))
     reader = FormReader(request.form)
     paid_on = reader.date("paid_on", _("缴款日期"), required=True)
     amount = reader.money("amount", _("缴款金额"), required=True, minimum=Decimal("0.01"))
+    late = entries.date_problem(paid_on, _("缴款日期"))
+    if late:
+        reader.errors["paid_on"] = late
     if reader.errors:
         flash(f"{row.user.name}：" + "；".join(reader.errors.values()), "danger")
         return redirect(url_for("subscription.payments", project_id=project.id))
-    payment = Payment(subscription_id=row.id, project_id=project.id, paid_on=paid_on, amount=amount,
-                      recorded_by=current_user.username, recorded_at=utcnow())
-    db.session.add(payment)
-    db.session.flush()
-    total = db.session.scalar(db.select(db.func.sum(Payment.amount)).where(Payment.subscription_id == row.id))
-    emit(PaymentConfirmed(group_id=project.group_id, project_id=project.id, subscription_id=row.id,
-                          payment_id=payment.id, amount=f"{amount:.2f}", paid_total=f"{Decimal(total):.2f}"))
+    entries.confirm(row, paid_on, amount, current_user.username)
     db.session.commit()
     flash(_("已确认 %(name)s 缴款 %(amount)s 元", name=row.user.name, amount=f"{amount:,}"), "success")
+    return redirect(url_for("subscription.payments", project_id=project.id))
+
+
+def _subscription_or_404(project, subscription_id: int) -> Subscription:
+    row = db.session.scalar(db.select(Subscription).where(Subscription.id == subscription_id,
+                                                          Subscription.project_id == project.id))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/projects/<int:project_id>/payments/entries/<int:payment_id>/reverse", methods=["POST"])
+def reverse_payment(project_id, payment_id):
+    """冲销: a wrong entry leaves the totals, with a reason; it stays on the list."""
+    project = staff_project(project_id)
+    payment = db.session.scalar(db.select(Payment).where(Payment.id == payment_id, Payment.project_id == project.id))
+    if payment is None:
+        abort(404)
+    try:
+        entries.reverse(payment, request.form.get("reason") or "", current_user.username)
+        db.session.commit()
+        flash(_("已冲销 %(entry)s", entry=str(payment)), "success")
+    except entries.PaymentError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for("subscription.payments", project_id=project.id))
+
+
+@bp.route("/projects/<int:project_id>/payments/<int:subscription_id>/refund", methods=["POST"])
+def refund_payment(project_id, subscription_id):
+    """退款: what the partner overpaid, as the page showed it, goes back to them."""
+    project = staff_project(project_id)
+    row = _subscription_or_404(project, subscription_id)
+    reader = FormReader(request.form)
+    refunded_on = reader.date("refunded_on", _("退款日期"), required=True)
+    late = entries.date_problem(refunded_on, _("退款日期"))
+    try:
+        if late or reader.errors:
+            raise entries.PaymentError(late or "；".join(reader.errors.values()))
+        shown = parse_money(request.form.get("amount", ""), _("退款金额"))
+        claim(row)
+        payment = entries.refund(row, refunded_on, shown, current_user.username)
+        db.session.commit()
+        flash(_("已向 %(name)s 退款 %(amount)s 元", name=row.user.name, amount=f"{-payment.amount:,}"), "success")
+    except (AmountError, entries.PaymentError) as exc:
+        db.session.rollback()
+        flash(f"{row.user.name}：{exc}", "danger")
     return redirect(url_for("subscription.payments", project_id=project.id))
