@@ -51,6 +51,9 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     config_module.check_safe(app.config)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
     if plugins is None:
         plugins = discovery.discover(config_module.ROOT / "plugins")
@@ -76,6 +79,8 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     _apply_plugin_declarations(app, registry)
     _register_core_blueprints(app)
     _install_request_hooks(app, registry)
+    from core import headers
+    headers.install(app)
     _install_migrations(app, registry)
 
     from core.cli import gentou_cli

@@ -40,6 +40,11 @@ def from_environment(instance: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LOGIN_MAX_FAILURES": int(os.environ.get("GENTOU_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_MINUTES": int(os.environ.get("GENTOU_LOGIN_LOCK_MINUTES", "15")),
+        # Failed sign-ins from one address (an office behind one NAT shares it) before it waits out the window.
+        "LOGIN_ADDRESS_MAX_FAILURES": int(os.environ.get("GENTOU_LOGIN_ADDRESS_MAX_FAILURES", "30")),
+        "LOGIN_ADDRESS_WINDOW_MINUTES": int(os.environ.get("GENTOU_LOGIN_ADDRESS_WINDOW_MINUTES", "15")),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address.
+        "TRUSTED_PROXIES": int(os.environ.get("GENTOU_TRUSTED_PROXIES", "0")),
         "PAGE_SIZE": 20,
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,  # a form with several attachments of at most 10 MB each
         "NOTICE_CHUNK": 100,               # notices per delivery job
@@ -49,6 +54,7 @@ def from_environment(instance: Path) -> dict:
         "NOTICE_PENDING_GRACE": 60,        # the sweeper leaves younger pending notices to their job
         "SWEEP_INTERVAL": 60,
         "PASSWORD_MIN_LENGTH": 8,
+        "PASSWORD_MAX_LENGTH": 128,
     }
 
 

@@ -1,10 +1,19 @@
 """个人中心: the signed-in user's own pages; plugins add entries to the "personal" menu."""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
 
+from core import lockout
+from core.admin.users import password_problem
+from core.audit import record_action
 from core.extensions import db
 from core.models import InboxMessage
 from core.models.user import utcnow
+from core.redirects import safe_url
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -42,6 +51,38 @@ def message(message_id):
     if row.read_at is None:
         row.read_at = utcnow()
         db.session.commit()
-    if request.args.get("go") and row.link.startswith("/"):
+    if request.args.get("go") and safe_url(row.link, "") == row.link:
         return redirect(row.link)
     return render_template("me/message.html", message=row)
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码"))])
+    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码")),
+                                                     EqualTo("new", message=_l("两次输入的新密码不一致"))])
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """修改密码: the current password (with the sign-in lock-out), the rules of 账号及角色; other sessions end."""
+    user, form = current_user._get_current_object(), PasswordForm()
+    limits = {"minlength": current_app.config["PASSWORD_MIN_LENGTH"],
+              "maxlength": current_app.config["PASSWORD_MAX_LENGTH"], "autocomplete": "new-password"}
+    form.new.render_kw = form.confirm.render_kw = limits
+    form.current.render_kw = {"autocomplete": "current-password", "maxlength": limits["maxlength"]}
+    if form.validate_on_submit():
+        refused = lockout.check(user, form.current.data, user.username, wrong=_("当前密码不正确"))
+        problem = refused or password_problem(form.new.data)
+        if problem:
+            db.session.rollback()
+            (form.current if refused else form.new).errors.append(problem)
+        else:
+            user.set_password(form.new.data)  # a new session token: every other session ends
+            record_action(db.session, user.group_id, "password", "core_user", user.id,
+                          _("%(name)s 修改了密码", name=user.username))
+            db.session.commit()
+            login_user(user)
+            flash(_("密码已修改，其他设备上的登录已退出"), "success")
+            return redirect(url_for("me.password"))
+    return render_template("me/password.html", form=form)

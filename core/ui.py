@@ -5,7 +5,7 @@ import datetime as dt
 import decimal
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, render_template, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import roles
 from core.declarations import MenuItem
 from core.extensions import db
+from core.redirects import redirect_back
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -27,6 +28,7 @@ CORE_MENU = [
     MenuItem(_l("方案审核"), "reviews.queue", "main", 700, roles.PROJECT_ROLES),
     MenuItem(_l("个人中心"), "me.messages", "main", 800),
     MenuItem(_l("消息"), "me.messages", "personal", 90),
+    MenuItem(_l("修改密码"), "me.password", "personal", 95),
     MenuItem(_l("通知记录"), "admin.notices", "admin", 70, (roles.ADMIN,)),
     MenuItem(_l("模块"), "admin.modules", "admin", 80, (roles.ADMIN,)),
     MenuItem(_l("系统日志"), "admin.audit_log", "admin", 90, (roles.ADMIN,)),
@@ -122,4 +124,4 @@ def install(app) -> None:
     def _stale(exc):
         db.session.rollback()
         flash(_("该记录已被他人修改，请刷新后重试。"), "danger")
-        return redirect(request.referrer or url_for("home.index"))
+        return redirect_back(url_for("home.index"))

@@ -9,6 +9,7 @@ from core.extensions import db
 from core.models import Notice, NoticeBatch, Project
 from core.models.notice import FAILED, STATE_LABELS
 from core.permissions import get_or_404
+from core.redirects import redirect_back
 
 
 @bp.route("/notices")
@@ -47,7 +48,7 @@ def retry_notice(notice_id):
         outbox.retry(notice)
         db.session.commit()
         flash(_("已重新发送"), "success")
-    return redirect(request.referrer or url_for("admin.notices"))
+    return redirect_back(url_for("admin.notices"))
 
 
 @bp.route("/notices/test", methods=["POST"])

@@ -1,5 +1,5 @@
 """方案审核: the business admin's queue of records waiting for review, and its decisions."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,6 +9,7 @@ from core.extensions import db
 from core.models import Project
 from core.permissions import projects_query
 from core.processes.models import PASSED, SUBMITTED, Review
+from core.redirects import redirect_back
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -53,7 +54,7 @@ def decide(review_id):
     except reviews.ReviewError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-    return redirect(request.referrer or url_for("reviews.queue"))
+    return redirect_back(url_for("reviews.queue"))
 
 
 @bp.route("/<int:review_id>/unlock", methods=["POST"])
@@ -66,4 +67,4 @@ def unlock(review_id):
     except reviews.ReviewError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
-    return redirect(request.referrer or url_for("reviews.queue", state=PASSED))
+    return redirect_back(url_for("reviews.queue", state=PASSED))

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 
-from core import documents
+from core import documents, lockout
 from core.extensions import db
 from core.models.user import utcnow
 from core.secrets import decrypt, decrypt_bytes, encrypt
@@ -162,8 +162,9 @@ def sign(agreement: Agreement, user, password: str, client_ip: str) -> Agreement
         raise AgreementError(_("只能签署本人的协议"))
     if agreement.state != GENERATED:
         raise AgreementError(_("该协议已签署或已被取代"))
-    if not user.check_password(password):
-        raise AgreementError(_("密码不正确，未签署"))
+    refused = lockout.check(user, password, user.username, wrong=_("密码不正确，未签署"))
+    if refused:
+        raise AgreementError(refused)
     seal = active_seal()
     if seal is None:
         raise AgreementError(_("集团尚未设置电子印章，请联系管理员"))

@@ -11,19 +11,19 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from core import roles
 from core.audit import acting_as
-from core.auth import _safe_next, public, roles_required
+from core.auth import public, roles_required, sign_in
 from core.extensions import csrf, db
 from core.jobs import enqueue
 from core.models import GroupCompany, User
-from core.models.user import utcnow
 from core.modules import is_enabled
 from core.permissions import get_or_404
+from core.redirects import redirect_back, safe_url
 from core.tenancy import tenant
 from plugins.dingtalk import approvals, crypto, services
 from plugins.dingtalk.client import DingTalkError
@@ -32,6 +32,7 @@ from plugins.dingtalk.models import DingTalkBinding
 bp = Blueprint("dingtalk", __name__, template_folder="templates")
 log = logging.getLogger("gentou.dingtalk")
 JSAPI = Path(__file__).parent / "static" / "dingtalk.open.js"  # DingTalk's JS API, if the operator vendored it
+MICROAPP_JS = Path(__file__).parent / "static" / "microapp.js"
 admin_only = roles_required(roles.ADMIN)
 
 
@@ -88,7 +89,7 @@ def set_binding(user_id):
         flash(str(exc), "danger")
     else:
         flash(_("已保存 %(name)s 的钉钉账号", name=user.name), "success")
-    return redirect(request.referrer or url_for("dingtalk.bindings"))
+    return redirect_back(url_for("dingtalk.bindings"))
 
 
 def _group_or_404(code: str) -> GroupCompany:
@@ -108,6 +109,12 @@ def jsapi():
     return send_file(JSAPI, mimetype="text/javascript", max_age=86400)
 
 
+@bp.route("/microapp.js")
+@public
+def microapp_js():
+    return send_file(MICROAPP_JS, mimetype="text/javascript", max_age=3600)
+
+
 @bp.route("/g/<code>/app")
 @public
 def micro_app(code):
@@ -115,7 +122,7 @@ def micro_app(code):
     group = _group_or_404(code)
     target = request.args.get("next")
     if current_user.is_authenticated:
-        return redirect(_safe_next(target))
+        return redirect(safe_url(target))
     cfg = services.config(group.id)
     return render_template("dingtalk/app.html", code=code, corp_id=cfg["corp_id"], next=target or "",
                            has_jsapi=JSAPI.is_file(), error=None)
@@ -146,12 +153,8 @@ def login(code):
         return render_template("dingtalk/app.html", code=code, corp_id=cfg["corp_id"], next=target,
                                has_jsapi=JSAPI.is_file(), error=error), 403
     with tenant(group.id), acting_as(user.id, user.username):
-        user.last_login_at = utcnow()
-        db.session.commit()
-    login_user(user)
-    if user.locale:
-        session["lang"] = user.locale
-    return redirect(_safe_next(target))
+        sign_in(user)
+    return redirect(safe_url(target))
 
 
 @bp.route("/g/<code>/callback", methods=["POST"])

@@ -20,7 +20,8 @@ def signed_in_as(client) -> str | None:
 
 def test_the_micro_app_page_asks_dingtalk_for_a_code_without_calling_it(app, world):
     page = app.test_client().get(APP + "?next=/me/messages").get_data(as_text=True)
-    assert 'corpId: "dingcorp01"' in page and "requestAuthCode" in page
+    assert 'data-corp-id="dingcorp01"' in page and 'src="/dingtalk/microapp.js"' in page and "<script>" not in page
+    assert "requestAuthCode" in app.test_client().get("/dingtalk/microapp.js").get_data(as_text=True)
     assert 'action="/dingtalk/g/AAA/login"' in page and 'value="/me/messages"' in page
     assert "//g.alicdn.com" not in page and "https://" not in page  # nothing from a CDN
     assert world["fake"].calls == []
