@@ -51,3 +51,13 @@ def claim(record, submitted: str | None = None) -> None:
     # The session now knows the row at its new version: a later flush of this record's changes
     # (version_id_col) updates the row we claimed.
     set_committed_value(record, FIELD, read + 1)
+
+
+def expect(current_version: int, submitted: str | None = None) -> None:
+    """For a record saved as a new version each time (模板管理): the form must have been read at the
+    current version, else StaleDataError. Two saves at once take the same next number, which the
+    table's unique key refuses to the second."""
+    if submitted is None:
+        submitted = request.form.get(FIELD, "")
+    if read_version(submitted) != current_version:
+        raise StaleDataError(f"read at version {submitted!r}, now at {current_version}")

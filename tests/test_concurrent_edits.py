@@ -104,3 +104,13 @@ def test_two_approvers_at_once_the_loser_is_told_the_result(app, world):
     [calc] = instances(app, world, "ledger_calc")
     assert (calc.state, calc.result_comment) == ("rejected", "不同意")
     assert stored(app, world, ProcessInstance, calc.id).decided_by == world["hh"]
+
+
+def test_module_settings(app, world):
+    base = {"api_base": "https://ledger.example", "app_key": "", "app_secret": ""}
+    page = two_saves(app, world["admin"], "/admin/modules/ledger/settings", {**base, "retries": "5"},
+                     {**base, "retries": "7"})
+    assert STALE in page
+    with app.app_context():
+        from core import settings
+        assert settings.get(world["group"], "ledger", "retries") == "5"

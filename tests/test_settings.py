@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from core import settings
 from core.extensions import db
 from core.models import AuditLog, ModuleSetting
-from tests.conftest import login, post
+from tests.conftest import login, post, save
 from tests.factories import make_tenant
 
 
@@ -19,7 +19,7 @@ def test_settings_page_stores_secrets_encrypted_and_never_shows_them(app):
     page = post(admin, "/admin/modules/ledger/settings", {"api_base": "ftp://x", "retries": "three"},
                 follow_redirects=True).get_data(as_text=True)
     assert "格式不正确：API 地址、重试次数" in page
-    post(admin, "/admin/modules/ledger/settings", {"api_base": "http://127.0.0.1:9", "app_key": "dingkey",
+    save(admin, "/admin/modules/ledger/settings", {"api_base": "http://127.0.0.1:9", "app_key": "dingkey",
                                                     "app_secret": "s3cr3t-value", "retries": "5"})
     with app.app_context():
         rows = {r.key: r.value for r in db.session.scalars(sa.select(ModuleSetting))}
@@ -28,7 +28,7 @@ def test_settings_page_stores_secrets_encrypted_and_never_shows_them(app):
                                                      "app_secret": "s3cr3t-value", "retries": "5"}
     page = admin.get("/admin/modules/ledger/settings").get_data(as_text=True)
     assert "s3cr3t" not in page and "已设置" in page
-    post(admin, "/admin/modules/ledger/settings", {"api_base": "http://127.0.0.1:9", "app_key": "dingkey",
+    save(admin, "/admin/modules/ledger/settings", {"api_base": "http://127.0.0.1:9", "app_key": "dingkey",
                                                     "app_secret": "", "retries": "5"})  # empty keeps the secret
     with app.app_context():
         assert settings.get(ids[0], "ledger", "app_secret") == "s3cr3t-value"

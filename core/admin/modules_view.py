@@ -6,7 +6,9 @@ from flask_login import current_user
 from core.admin import bp
 from core.extensions import db
 from core import settings
+from core.models.module import ModuleState
 from core.modules import ModuleError, disable, enable, enabled_modules
+from core.versioning import claim
 
 
 @bp.route("/modules")
@@ -66,6 +68,7 @@ def module_settings(name):
     if name not in enabled_modules(current_user.group_id) or not settings.declared(name):
         abort(404)
     declared = settings.declared(name)
+    state = db.session.scalar(db.select(ModuleState).where(ModuleState.module == name))
     if request.method == "POST":
         problems = [str(s.label) for s in declared if not _valid(s, request.form.get(s.key, "").strip())]
         if problems:
@@ -73,6 +76,7 @@ def module_settings(name):
         else:
             values = {s.key: ("1" if request.form.get(s.key) else "0") if s.kind == "bool" else request.form.get(s.key, "")
                       for s in declared}
+            claim(state)  # the settings of a module are saved as one form
             changed = settings.save(current_user.group_id, name, values)
             db.session.commit()
             flash(_("已保存 %(n)s 项设置", n=len(changed)), "success")
@@ -80,4 +84,4 @@ def module_settings(name):
     current = settings.values(current_user.group_id, name)
     manifest = current_app.extensions["gentou"].manifests[name]
     return render_template("admin/module_settings.html", manifest=manifest, declared=declared, current=current,
-                           is_set=settings.is_set(current_user.group_id, name))
+                           is_set=settings.is_set(current_user.group_id, name), state=state)

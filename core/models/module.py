@@ -20,6 +20,7 @@ class ModuleState(TenantMixin, db.Model):
     enabled_at: Mapped[dt.datetime]
     enabled_by: Mapped[str] = mapped_column(sa.String(60), default="")
     reason: Mapped[str] = mapped_column(sa.String(120), default="")
+    version: Mapped[int] = mapped_column(default=1)  # claimed by the module's settings form (core.versioning)
 
 
 class ModuleSetting(TenantMixin, db.Model):

@@ -18,7 +18,7 @@ from core.tenancy import tenant
 from plugins.agreements.models import Agreement, Seal
 from plugins.subscription.events import SubscriptionConfirmed
 from plugins.subscription.models import Initiation, Subscription, TierRatio
-from tests.conftest import login, post
+from tests.conftest import login, post, save
 from tests.factories import make_tenant, make_user
 
 
@@ -160,7 +160,7 @@ def test_bad_or_unsafe_templates_are_refused(app, world):
         page = post(admin, "/agreements/admin/templates", {"name": "坏模板", "html": html, "css": ""}).get_data(as_text=True)
         assert message in page, (html, message)
     good = "<h1>补充条款</h1><p>{{ partner.name }}：{{ investment.amount_upper }}，{{ plan.capital_peak|money }}</p>"
-    assert post(admin, "/agreements/admin/templates", {"name": "新模板", "html": good, "css": "h1 {color: red}"}
+    assert save(admin, "/agreements/admin/templates", {"name": "新模板", "html": good, "css": "h1 {color: red}"}
                 ).status_code == 302
     page = admin.get("/agreements/admin/templates").get_data(as_text=True)
     assert "v2 新模板" in page

@@ -2,10 +2,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from core import documents, roles
 from core.extensions import db
 from core.models import GroupCompany
+from core.versioning import expect
 from plugins.agreements import context, services
 from plugins.agreements.models import AgreementTemplate
 from plugins.agreements.views import bp, pdf_response
@@ -26,7 +29,11 @@ def templates():
         html, css = request.form.get("html", ""), request.form.get("css", "")
         try:
             row = services.save_template(current_user.group_id, name, html, css, current_user.username)
-            db.session.commit()
+            expect(current.version)
+            try:
+                db.session.commit()
+            except IntegrityError as exc:  # another save took this version number first
+                raise StaleDataError(str(exc.orig)) from exc
             flash(_("已保存为第 %(v)s 版", v=row.version), "success")
             return redirect(url_for("agreements.templates"))
         except documents.TemplateProblem as exc:

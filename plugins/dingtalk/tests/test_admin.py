@@ -11,7 +11,7 @@ from plugins.dingtalk.models import DingTalkBinding
 from plugins.dingtalk.services import parse_process_codes
 from plugins.dingtalk.tests import fake_dingtalk as F
 from plugins.dingtalk.tests.conftest import configure, queued, run_worker
-from tests.conftest import login, post
+from tests.conftest import login, post, save
 from tests.factories import make_user
 
 SETTINGS = "/admin/modules/dingtalk/settings"
@@ -55,7 +55,7 @@ def test_bad_settings_are_refused_with_their_names_and_nothing_is_saved(app, wor
                                                                             "ledger_calc=PROC-PEAK")
     form = {k: v for k, v in cfg.items() if k not in ("app_secret", "robot_token", "robot_secret", "callback_token",
                                                       "callback_aes_key")}
-    page = post(admin, SETTINGS, {**form, "process_codes": "ledger_calc=PROC-A；ledger_exit = PROC-B"},
+    page = save(admin, SETTINGS, {**form, "process_codes": "ledger_calc=PROC-A；ledger_exit = PROC-B"},
                 follow_redirects=True).get_data(as_text=True)
     assert flashes(page) == ["已保存 1 项设置"]
     with app.app_context():
