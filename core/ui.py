@@ -124,4 +124,5 @@ def install(app) -> None:
     def _stale(exc):
         db.session.rollback()
         flash(_("该记录已被他人修改，请刷新后重试。"), "danger")
-        return redirect_back(url_for("home.index"))
+        form_page = request.path if request.url_rule and "GET" in request.url_rule.methods else None
+        return redirect_back(form_page or url_for("home.index"))
