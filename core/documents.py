@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import math
 from decimal import Decimal
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+SEAL_ANCHOR = "gentou-seal"  # the element of a page where the seal is shown (its size is the seal's)
 FONT_CSS = 'html { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif; }'
 
 
@@ -70,17 +72,69 @@ def render_html(source: str, context: dict) -> str:
         raise TemplateProblem(f"模板无法渲染：{exc}") from None
 
 
-def _no_fetching(url: str, *args, **kwargs):
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"documents may not load {url}")
+def check_resources(html: str, css: str = "") -> None:
+    """Refuse (TemplateProblem) a template or stylesheet that would load anything from outside."""
+    from core import document_resources
+    try:
+        document_resources.check(html, css)
+    except document_resources.ResourceRefused as exc:
+        raise TemplateProblem(str(exc)) from None
+
+
+def _weasyprint_document(html: str, css: str = ""):
+    """Laid out by WeasyPrint, after refusing anything that would be fetched (see core.document_resources)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    from core import document_resources
+    check_resources(html, css)
+    fetcher = document_resources.fetcher()
+    try:
+        return HTML(string=html, url_fetcher=fetcher).render(
+            stylesheets=[CSS(string=FONT_CSS, url_fetcher=fetcher), CSS(string=css or "", url_fetcher=fetcher)])
+    except FatalURLFetchingError as exc:  # a construct the check does not know; refused all the same
+        raise TemplateProblem(f"模板不能加载外部文件：{exc}") from None
 
 
 def html_to_pdf(html: str, css: str = "", title: str = "") -> bytes:
-    from weasyprint import CSS, HTML
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(
-        stylesheets=[CSS(string=FONT_CSS, url_fetcher=_no_fetching), CSS(string=css or "", url_fetcher=_no_fetching)])
+    return _weasyprint_document(html, css).write_pdf()
+
+
+def html_to_pdf_marked(html: str, css: str, anchor: str) -> tuple[bytes, tuple[int, tuple] | None]:
+    """The PDF, and where the element ``id=anchor`` is: (page index, its box in PDF points
+    (x1, y1, x2, y2)), or None when the document has no such element."""
+    document = _weasyprint_document(html, css)
+    place = None
+    for index, page in enumerate(document.pages):
+        if anchor in page.anchors:
+            x1, top, x2, bottom = (v * 0.75 for v in page.anchors[anchor])  # CSS px -> PDF points
+            height = page.height * 0.75  # PDF's y axis goes up from the bottom of the page
+            place = (index, (x1, height - bottom, x2, height - top))
+            break
+    return document.write_pdf(), place
+
+
+def seal_image(organisation: str, size_mm: int = 40) -> bytes:
+    """The group's seal as a drawn red round stamp (one page of ``size_mm``), for the visible seal."""
+    from markupsafe import escape
+
+    chars = list(organisation)[:18] or ["印"]
+    spread = min(250.0, max(150.0, 26.0 * len(chars)))  # the name runs along the upper rim
+    letters = []
+    for i, char in enumerate(chars):
+        angle = -90 - spread / 2 + spread * (i + 0.5) / len(chars)
+        x, y = 50 + 35 * math.cos(math.radians(angle)), 50 + 35 * math.sin(math.radians(angle))
+        letters.append(f'<text x="{x:.2f}" y="{y:.2f}" transform="rotate({angle + 90:.1f} {x:.2f} {y:.2f})">'
+                       f"{escape(char)}</text>")
+    star = " ".join(f"{50 + (15 if k % 2 == 0 else 6) * math.cos(math.radians(-90 + 36 * k)):.2f},"
+                    f"{50 + (15 if k % 2 == 0 else 6) * math.sin(math.radians(-90 + 36 * k)):.2f}" for k in range(10))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="{size_mm}mm" height="{size_mm}mm">'
+           '<g fill="#d40000" font-size="12" font-weight="bold" text-anchor="middle" dominant-baseline="central">'
+           '<circle cx="50" cy="50" r="47" fill="none" stroke="#d40000" stroke-width="3"/>'
+           f'<polygon points="{star}"/>{"".join(letters)}'
+           '<text x="50" y="78" font-size="8">电子印章</text></g></svg>')
+    css = f"@page {{ size: {size_mm}mm {size_mm}mm; margin: 0 }} html, body {{ margin: 0 }} svg {{ display: block }}"
+    return html_to_pdf(svg, css)
 
 
 # Sealing -------------------------------------------------------------------------------------------
@@ -151,16 +205,51 @@ def _signer(p12: bytes, passphrase: bytes):
     return _signers[key]
 
 
-def seal(pdf: bytes, p12: bytes, passphrase: bytes, reason: str, location: str = "Gentou") -> bytes:
-    """Apply the group company's digital seal: a PAdES signature over the whole file."""
+def seal(pdf: bytes, p12: bytes, passphrase: bytes, reason: str, location: str = "Gentou",
+         appendix: bytes | None = None, stamp: tuple[bytes, int, tuple] | None = None) -> bytes:
+    """Apply the group company's digital seal: a PAdES signature over the whole file.
+
+    ``pdf`` is kept byte for byte as the first revision. The sealing revision may add the pages of
+    ``appendix`` (e.g. a signature page) and show ``stamp`` = (one-page PDF image, page index in the
+    appendix, box in points) as the seal's visible appearance."""
+    import tempfile
+
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.stamp import StaticStampStyle
 
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    first_appended = int(writer.root["/Pages"]["/Count"])
+    if appendix:
+        _append_pages(writer, appendix)
     meta = signers.PdfSignatureMetadata(field_name="GentouSeal", subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason=reason, location=location)
-    # Reserving the space up front spares pyHanko a dummy signature to measure it.
-    return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=_signer(p12, passphrase),
-                            bytes_reserved=16384).getvalue()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as image:
+        style, field = None, None
+        if stamp is not None:
+            image.write(stamp[0])
+            image.flush()
+            style = StaticStampStyle.from_pdf_file(image.name, border_width=0, background_opacity=0.9)
+            field = fields.SigFieldSpec("GentouSeal", on_page=first_appended + stamp[1],
+                                        box=tuple(int(round(v)) for v in stamp[2]))
+        # Reserving the space up front spares pyHanko a dummy signature to measure it.
+        return signers.PdfSigner(meta, _signer(p12, passphrase), stamp_style=style, new_field_spec=field).sign_pdf(
+            writer, bytes_reserved=16384).getvalue()
+
+
+def _append_pages(writer, appendix: bytes) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import PageObject
+
+    source = PdfFileReader(io.BytesIO(appendix))
+    for index in range(int(source.root["/Pages"]["/Count"])):
+        xobject = writer.import_page_as_xobject(source, page_ix=index)
+        box = xobject.get_object()["/BBox"]
+        content = writer.add_object(generic.StreamObject(stream_data=b"q /Page Do Q"))
+        resources = generic.DictionaryObject({generic.pdf_name("/XObject"): generic.DictionaryObject(
+            {generic.pdf_name("/Page"): xobject})})
+        writer.insert_page(PageObject(content, list(box), resources))
 
 
 @dataclasses.dataclass
@@ -179,7 +268,6 @@ def verify(pdf: bytes, trusted_pems: list[bytes]) -> SealCheck:
     """Check the seal of ``pdf`` against the trusted seal certificates."""
     from asn1crypto import pem, x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SigningError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -192,8 +280,8 @@ def verify(pdf: bytes, trusted_pems: list[bytes]) -> SealCheck:
     roots = [asn1_x509.Certificate.load(pem.unarmor(p)[2]) for p in trusted_pems]
     try:
         status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False))
-    except (SigningError, ValueError) as exc:
-        return SealCheck(False, True, f"印章无法校验：{exc}")
+    except Exception:  # a signature whose structure was altered fails in many ways inside pyHanko
+        return SealCheck(False, True, "印章数据已损坏或被篡改，无法校验")
     signer = status.signing_cert.subject.human_friendly
     cert_pem = pem.armor("CERTIFICATE", status.signing_cert.dump())
     whole = status.coverage.name == "ENTIRE_FILE" and status.modification_level.name == "NONE"

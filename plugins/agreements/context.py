@@ -29,10 +29,19 @@ def _amount(value: Decimal | None) -> tuple[str, str]:
     return money(value), to_chinese_upper(value)
 
 
+def parties(subscription_row) -> dict:
+    """甲方 and 乙方, the one source for page 1 and the 签署页. 甲方 is the group company: its 事业合伙管理办法
+    governs the agreement and its seal is applied (the project company is named as the project's owner)."""
+    project = db.session.get(Project, subscription_row.project_id)
+    return {"first": db.session.get(GroupCompany, project.group_id).name, "second": subscription_row.user.name}
+
+
 def figures(subscription_row) -> dict:
-    """The figures an agreement is made of; a new version is due when they change."""
+    """The figures and parties an agreement is made of; a new version is due when they change."""
+    names = parties(subscription_row)
     return {"investment": f"{subscription_row.investment or 0:.2f}", "self_funded": f"{subscription_row.self_funded or 0:.2f}",
-            "financed": f"{subscription_row.financed or 0:.2f}", "share": f"{subscription_row.share or 0}"}
+            "financed": f"{subscription_row.financed or 0:.2f}", "share": f"{subscription_row.share or 0}",
+            "first_party": names["first"], "second_party": names["second"]}
 
 
 def build(subscription_row, number: str, version: int, supersedes: str = "") -> dict:
@@ -62,7 +71,7 @@ def build(subscription_row, number: str, version: int, supersedes: str = "") -> 
                  "financing_rate": f"{plan.financing_rate:.3f}%",
                  "payment_deadline": plan.payment_deadline.isoformat() if plan.payment_deadline else "",
                  "payee_name": plan.payee_name, "payee_bank": plan.payee_bank, "payee_account": plan.payee_account},
-        "parties": {"first": company.name, "second": user.name},
+        "parties": parties(subscription_row),
         "agreement": {"number": number, "version": version, "date": dt.datetime.now(SHANGHAI).date().isoformat(),
                       "supplementary": version > 1, "supersedes": supersedes},
     }
@@ -84,7 +93,7 @@ def demo() -> dict:
                  "tier_ratio": "3.310%", "total_ratio": "3.910%", "financing_ratio": "40.000%",
                  "financing_rate": "6.000%", "payment_deadline": "2030-01-31", "payee_name": "泰安锦艺置业有限公司",
                  "payee_bank": "建设银行泰安分行", "payee_account": "3705 0166 0001 0000 1234"},
-        "parties": {"first": "泰安直属项目公司", "second": "金涛"},
+        "parties": {"first": "锦艺集团", "second": "金涛"},
         "agreement": {"number": "GT-0003-000002-01", "version": 1, "date": "2030-01-01", "supplementary": False,
                       "supersedes": ""},
     }

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from markupsafe import escape
 from sqlalchemy.exc import IntegrityError
 
 from core import documents, lockout
@@ -26,6 +25,10 @@ DOCUMENT = Path(__file__).parent / "documents" / "agreement"
 
 class AgreementError(ValueError):
     """A refused step; the message is for the user."""
+
+
+class NewVersion(AgreementError):
+    """Signing refused because the figures changed: a new version now replaces the one read (commit it)."""
 
 
 def current_template(group_id: int) -> AgreementTemplate:
@@ -47,6 +50,7 @@ def current_template(group_id: int) -> AgreementTemplate:
 def save_template(group_id: int, name: str, html: str, css: str, actor: str) -> AgreementTemplate:
     """A new version, after checking its placeholders and that it renders with the demo partner."""
     documents.check_placeholders(html, context.PLACEHOLDERS)
+    documents.check_resources(html, css)
     documents.html_to_pdf(documents.render_html(html, context.demo()), css)
     version = current_template(group_id).version + 1
     row = AgreementTemplate(group_id=group_id, version=version, name=name, html=html, css=css, created_at=utcnow(),
@@ -64,7 +68,18 @@ def active_seal() -> Seal | None:
 def install_seal(group_id: int, p12: bytes, passphrase: bytes, source: str) -> Seal:
     pem = documents.certificate_of(p12, passphrase)
     from cryptography import x509
-    subject = x509.load_pem_x509_certificate(pem).subject.rfc4514_string()
+    from cryptography.x509.oid import NameOID
+
+    from core.models import GroupCompany
+    from core.tenancy import tenant
+    subject = x509.load_pem_x509_certificate(pem).subject
+    organisations = {str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)}
+    with tenant(None):
+        taken = db.session.scalar(db.select(GroupCompany.name).where(GroupCompany.id != group_id,
+                                                                     GroupCompany.name.in_(organisations)).limit(1))
+    if taken:
+        raise documents.TemplateProblem(_("印章证书的单位名称“%(name)s”是另一家集团的名称，不能使用", name=taken))
+    subject = subject.rfc4514_string()
     for old in db.session.scalars(db.select(Seal).where(Seal.active.is_(True))):
         old.active = False
     row = Seal(group_id=group_id, pkcs12=encrypt(base64.b64encode(p12)), passphrase=encrypt(passphrase),
@@ -112,8 +127,8 @@ def read(agreement: Agreement) -> bytes:
 
 # Generating and signing ----------------------------------------------------------------------------
 
-def _render(template: AgreementTemplate, values: dict, extra_html: str = "") -> bytes:
-    return documents.html_to_pdf(documents.render_html(template.html, values) + extra_html, template.css)
+def _render(template: AgreementTemplate, values: dict) -> bytes:
+    return documents.html_to_pdf(documents.render_html(template.html, values), template.css)
 
 
 def generate(subscription_id: int) -> Agreement | None:
@@ -145,57 +160,69 @@ def generate(subscription_id: int) -> Agreement | None:
     return agreement
 
 
-def _signature_page(agreement: Agreement, group_name: str, method: str) -> str:
-    rows = [("乙方（签署人）", agreement.user.name), ("账号", agreement.user.username),
-            ("签署时间", localtime(agreement.signed_at, "%Y-%m-%d %H:%M:%S") + "（北京时间）"),
-            ("客户端地址", agreement.signed_ip), ("签署方式", method), ("协议编号", agreement.number),
-            ("甲方", f"{group_name}（电子印章见本文件的数字签名）")]
-    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    return f'<section class="signature-page"><h2>签署页</h2><table>{cells}</table></section>'
+def _signature_page(agreement: Agreement, read_sha256: str) -> str:
+    """The 签署页: the parties as on page 1 (the figures the agreement was generated from), the signing record."""
+    values = {"number": agreement.number, "read_sha256": read_sha256, "first": agreement.figures.get("first_party", ""),
+              "second": agreement.figures.get("second_party", ""), "seal_anchor": documents.SEAL_ANCHOR,
+              "date": localtime(agreement.signed_at, "%Y-%m-%d"), "username": agreement.user.username,
+              "signed_at": localtime(agreement.signed_at, "%Y-%m-%d %H:%M:%S"), "ip": agreement.signed_ip,
+              "method": agreement.signed_method}
+    return documents.render_html((DOCUMENT / "signature.html").read_text(encoding="utf-8"), values)
 
 
-def sign(agreement: Agreement, user, password: str, client_ip: str) -> Agreement:
-    """The partner confirms with their password; the signed PDF is sealed and stored, immutable."""
+def sign(agreement: Agreement, user, password: str, client_ip: str, read_sha256: str) -> Agreement:
+    """The partner confirms with their password the version they read (its SHA-256, as the sign form
+    carries it); exactly that file is sealed, with a 签署页 added, and stored, immutable. When the figures
+    changed since, nothing is signed: a new version replaces it (NewVersion)."""
     from core.models import GroupCompany
 
     if agreement.user_id != user.id:
         raise AgreementError(_("只能签署本人的协议"))
+    if agreement.state == SUPERSEDED:
+        raise AgreementError(_("该版本已被新版本取代，请阅读新版本后再签署"))
     if agreement.state != GENERATED:
         raise AgreementError(_("该协议已签署或已被取代"))
+    if read_sha256 != agreement.sha256:
+        raise AgreementError(_("您阅读的协议版本已更新，请阅读新版本后再签署"))
+    row = db.session.scalar(db.select(Subscription).where(Subscription.id == agreement.subscription_id))
+    if context.figures(row) != agreement.figures:
+        newer = generate(row.id)
+        if newer is None:
+            agreement.state = SUPERSEDED
+        raise NewVersion(_("协议内容已变更，您阅读的版本已作废；请阅读新版本后再签署"))
     refused = lockout.check(user, password, user.username, wrong=_("密码不正确，未签署"))
     if refused:
         raise AgreementError(refused)
     seal = active_seal()
     if seal is None:
         raise AgreementError(_("集团尚未设置电子印章，请联系管理员"))
+    data = read(agreement)
     group = db.session.get(GroupCompany, agreement.group_id)
-    row = db.session.scalar(db.select(Subscription).where(Subscription.id == agreement.subscription_id))
     agreement.signed_at, agreement.signed_by, agreement.signed_ip = utcnow(), user.username, client_ip[:64]
     agreement.signed_method = "密码确认"
-    template = db.session.get(AgreementTemplate, agreement.template_id)
-    supersedes = ""
-    if agreement.supplementary:
-        older = db.session.scalar(db.select(Agreement).where(Agreement.subscription_id == agreement.subscription_id,
-                                                             Agreement.version < agreement.version,
-                                                             Agreement.state == SUPERSEDED)
-                                  .order_by(Agreement.version.desc()).limit(1))
-        supersedes = older.number if older else ""
-    values = context.build(row, agreement.number, agreement.version, supersedes)
-    values["agreement"]["date"] = localtime(agreement.signed_at, "%Y-%m-%d")
-    pdf = _render(template, values, _signature_page(agreement, group.name, agreement.signed_method))
+    page, place = documents.html_to_pdf_marked(_signature_page(agreement, read_sha256),
+                                               (DOCUMENT / "signature.css").read_text(encoding="utf-8"),
+                                               documents.SEAL_ANCHOR)
+    stamp = (documents.seal_image(agreement.figures.get("first_party") or group.name), *place) if place else None
     p12, passphrase = _seal_material(seal)
-    sealed = documents.seal(pdf, p12, passphrase, reason=f"{group.name} 事业合伙协议 {agreement.number}")
+    sealed = documents.seal(data, p12, passphrase, reason=f"{group.name} 事业合伙协议 {agreement.number}",
+                            appendix=page, stamp=stamp)
     agreement.file_name, agreement.sha256 = _store(agreement.group_id, sealed)
     agreement.state = SEALED
     return agreement
 
 
 def verify(data: bytes):
-    """(SealCheck, the agreement this file is, or None) — across group companies, by content only."""
+    """(SealCheck, the agreement this file is, or None). Only a file in the register (found by its
+    SHA-256) and sealed with a seal registered for the group that issued it is valid."""
     from core.tenancy import tenant
     with tenant(None):
-        pems = [s.certificate_pem.encode() for s in db.session.scalars(db.select(Seal))]
-        check = documents.verify(data, pems)
         found = db.session.scalar(db.select(Agreement).where(Agreement.sha256 == hashlib.sha256(data).hexdigest(),
-                                                             Agreement.state != GENERATED))
+                                                             Agreement.signed_at.is_not(None)))
+        pems = [] if found is None else [s.certificate_pem.encode() for s in db.session.scalars(
+            db.select(Seal).where(Seal.group_id == found.group_id))]
+    check = documents.verify(data, pems)
+    if found is None and check.signer and not check.tampered:
+        check = documents.SealCheck(False, False, _("该文件不在本系统的签发记录中，不能确认是本系统签发的协议"),
+                                    check.signer, check.signed_at, check.certificate_pem)
     return check, found

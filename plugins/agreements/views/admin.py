@@ -51,8 +51,13 @@ def preview(template_id):
     row = db.session.scalar(db.select(AgreementTemplate).where(AgreementTemplate.id == template_id))
     if row is None:
         abort(404)
-    html = documents.render_html(row.html, context.demo())
-    return pdf_response(documents.html_to_pdf(html, row.css), f"预览-{row.name}-v{row.version}.pdf", inline=True)
+    try:
+        documents.check_resources(row.html, row.css)
+        pdf = documents.html_to_pdf(documents.render_html(row.html, context.demo()), row.css)
+    except documents.TemplateProblem as exc:  # e.g. a version saved before templates were checked
+        flash(str(exc), "danger")
+        return redirect(url_for("agreements.templates"))
+    return pdf_response(pdf, f"预览-{row.name}-v{row.version}.pdf", inline=True)
 
 
 @bp.route("/admin/seal", methods=["POST"])

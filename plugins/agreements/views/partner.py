@@ -59,9 +59,13 @@ def sign(token):
     if row is None:
         abort(404)
     try:
-        services.sign(row, current_user, request.form.get("password", ""), request.remote_addr or "")
+        services.sign(row, current_user, request.form.get("password", ""), request.remote_addr or "",
+                      request.form.get("sha256", ""))
         db.session.commit()
         flash(_("协议已签署并加盖电子印章"), "success")
+    except services.NewVersion as exc:
+        db.session.commit()  # the version read is superseded by the new one, which the partner reads next
+        flash(str(exc), "warning")
     except services.AgreementError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

@@ -1,12 +1,15 @@
-"""协议验证: anyone may upload an agreement PDF and learn whether the seal is intact and valid."""
-from flask import render_template, request
+"""协议验证: anyone may upload an agreement PDF and learn whether it is in the register and its seal is the
+one registered for the group that issued it; anyone may download a group's seal certificate (PEM)."""
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from core.auth import public
 from core.extensions import db
 from core.models import GroupCompany, Project
+from core.modules import is_enabled
 from core.tenancy import tenant
 from plugins.agreements import services
+from plugins.agreements.models import Seal
 from plugins.agreements.views import bp
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -27,9 +30,25 @@ def verify():
             result, agreement = services.verify(data)
             if agreement is not None and result.ok:
                 with tenant(None):
+                    group = db.session.get(GroupCompany, agreement.group_id)
                     details = {"number": agreement.number, "version": agreement.version,
                                "state": agreement.state_label, "partner": agreement.user.name,
                                "project": db.session.get(Project, agreement.project_id).name,
-                               "group": db.session.get(GroupCompany, agreement.group_id).name,
-                               "signed_at": agreement.signed_at}
+                               "group": group.name, "group_code": group.code, "signed_at": agreement.signed_at}
     return render_template("agreements/verify.html", result=result, details=details, error=error)
+
+
+@bp.route("/g/<group_code>/seal.pem")
+@public
+def seal_certificate(group_code):
+    """The group's seal certificates (newest first), to check a downloaded agreement with one's own tools."""
+    with tenant(None):
+        group = db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == group_code))
+        if group is None or not is_enabled(group.id, "agreements"):
+            abort(404)
+        pems = db.session.scalars(db.select(Seal.certificate_pem).where(Seal.group_id == group.id)
+                                  .order_by(Seal.active.desc(), Seal.id.desc())).all()
+    if not pems:
+        abort(404)
+    return Response("".join(p.strip() + "\n" for p in pems), mimetype="application/x-pem-file",
+                    headers={"Content-Disposition": "attachment; filename=seal.pem"})
