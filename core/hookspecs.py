@@ -166,7 +166,7 @@ def todo_items(user):
     Tenant-level: called when the home page is shown, only on plugins the user's group company
     enabled. Look only at what the user may see (their roles, their projects). Use a fixed number
     of queries whatever the number of rows, and return at most ``core.worklist.LIMIT`` lines per
-    section (the host adds a "more" line when a list is cut). Return an empty list for none.
+    section. Return an empty list for none.
 
     Example::
 

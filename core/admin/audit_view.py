@@ -28,7 +28,11 @@ COLUMN_LABELS = {"id": _l("ID"), "group_id": _l("集团"), "project_id": _l("项
                  "is_open": _l("开通"), "region": _l("区域"), "short_name": _l("简称"), "parent_id": _l("上级公司"),
                  "batch_id": _l("批次"), "operator": _l("操盘方"), "land_acquired_on": _l("拿地时间"),
                  "acquisition_method": _l("取得方式"), "is_joint_operation": _l("联合操盘"),
-                 "is_settled": _l("已清算"), "value": _l("值"), "module": _l("模块")}
+                 "is_settled": _l("已清算"), "value": _l("值"), "module": _l("模块"), "kind": _l("类型"),
+                 "initiator_id": _l("发起人"), "started_at": _l("发起时间"), "form_data": _l("表单"),
+                 "description": _l("情况说明"), "provider": _l("审批方式"), "external_id": _l("外部编号"),
+                 "decided_at": _l("审核时间"), "submitted_by": _l("送审人"), "submitted_at": _l("送审时间"),
+                 "title": _l("标题"), "token": _l("令牌")}
 _UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _REPR = re.compile(r"^<\w+ .*>$")  # summaries stored before records had labels: "<Payment (pending 3)>"
 
@@ -81,6 +85,17 @@ def column_labels(table: str) -> dict[str, str]:
     return labels
 
 
+def value_labels(table: str) -> dict[str, dict]:
+    """Coded values shown by their labels: process and review states, process kinds."""
+    from core.processes.models import REVIEW_LABELS, STATE_LABELS
+    from core.processes.service import kinds
+    if table == "core_process":
+        return {"state": STATE_LABELS, "kind": {code: kind.label for code, kind in kinds().items()}}
+    if table == "core_review":
+        return {"state": REVIEW_LABELS}
+    return {}
+
+
 def _value(value) -> str:
     if value is None or value == "":
         return "—"
@@ -95,14 +110,14 @@ def readable(values: dict | None, table: str) -> list[str]:
     """Before/after values as lines "label：value"; a bulk entry (record id -> its values) as one line per record."""
     if not values:
         return []
-    labels = column_labels(table)
+    labels, coded = column_labels(table), value_labels(table)
     lines = []
     for key, value in values.items():
         if isinstance(value, dict):
             inner = "，".join(f"{labels.get(k, k)}：{_value(v)}" for k, v in value.items())
-            lines.append(f"#{key} {inner}")
+            lines.append(f"#{key} {inner}" if str(key).isdigit() else f"{labels.get(key, key)}：{inner}")
         else:
-            lines.append(f"{labels.get(key, key)}：{_value(value)}")
+            lines.append(f"{labels.get(key, key)}：{_value(coded.get(key, {}).get(value, value))}")
     return lines
 
 

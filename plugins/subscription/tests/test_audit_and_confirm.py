@@ -79,4 +79,4 @@ def test_audit_log_shows_labels_and_shanghai_times(app, world):
     ratios = admin.get("/admin/audit-log?table=subscription_tier_ratio").get_data(as_text=True)
     assert "&lt;TierRatio" not in ratios and re.search(r"</small> 合伙投资占比 #\d+</td>", ratios)
     processes = admin.get("/admin/audit-log?table=core_process").get_data(as_text=True)
-    assert "审批通过" in processes and "状态：approved" in processes
+    assert "审批通过" in processes and "状态：完成" in processes and "类型：项目资金峰值" in processes
