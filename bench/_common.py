@@ -7,7 +7,8 @@ from typing import Callable
 
 import sqlalchemy as sa
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_BASE = os.environ.get("GENTOU_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("GENTOU_BENCH_REDIS", "redis://127.0.0.1:6379/14")  # flushed by the benchmarks
 
 
 def on_sqlite(run: Callable[[str, str], None]) -> None:

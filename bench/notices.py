@@ -1,7 +1,8 @@
 """Benchmark: enqueue and deliver in-app notices (outbox -> RQ -> inbox) with 1 and with 2 workers.
 
 Builds the app on PostgreSQL (schema ``gentou_bench_notices`` in database ``test``, dropped at
-the end) or SQLite (temp file), with Redis db 14 (flushed at start and end). Seeds one group with
+the end; GENTOU_BENCH_PG names another) or SQLite (temp file), with Redis db 14 (GENTOU_BENCH_REDIS;
+flushed at start and end). Seeds one group with
 N users (default 10,000), then for 1 and for 2 workers: ``outbox.notify`` N inbox notices (timed:
 notify + commit, which writes the rows and enqueues N/100 RQ jobs), runs the workers
 (``flask gentou worker --burst`` subprocesses) until they all exit (timed), checks that every
@@ -38,10 +39,9 @@ from core.extensions import db  # noqa: E402
 from core.models import GroupCompany, InboxMessage, Notice, NoticeBatch, User  # noqa: E402
 from core.models.user import utcnow  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import REDIS_URL, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_notices"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per baseline commit
 WORKER_COUNTS = (1, 2)
 TARGET = 1.6

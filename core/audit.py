@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 
 from core.models.audit import AuditLog
+from core.redact import scrub, scrub_tree
 from core.tenancy import current_group_id
 
 # (user id or None, display name): who is acting now.
@@ -94,7 +95,7 @@ def _row(obj, action, before, after) -> dict:
         "group_id": group_id, "at": dt.datetime.now(dt.UTC).replace(tzinfo=None), "user_id": user_id,
         "actor": name, "action": action, "record_table": obj.__tablename__,
         "record_id": ",".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj)),
-        "summary": describe(obj)[:200], "before": before, "after": after,
+        "summary": scrub(describe(obj))[:200], "before": scrub_tree(before), "after": scrub_tree(after),
     }
 
 
@@ -104,7 +105,8 @@ def record_action(session, group_id: int, action: str, table: str, record_id, su
     user_id, name = _actor.get()
     session.add(AuditLog(group_id=group_id, at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                          user_id=user_id, actor=name, action=action, record_table=table,
-                         record_id=str(record_id), summary=summary[:200], before=before, after=after))
+                         record_id=str(record_id), summary=scrub(summary, group_id)[:200],
+                         before=scrub_tree(before, group_id), after=scrub_tree(after, group_id)))
 
 
 def record_updates(session, group_id: int, table: str, entries) -> None:
@@ -113,8 +115,8 @@ def record_updates(session, group_id: int, table: str, entries) -> None:
     user_id, name = _actor.get()
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = [{"group_id": group_id, "at": at, "user_id": user_id, "actor": name, "action": "update",
-             "record_table": table, "record_id": str(record_id), "summary": str(summary)[:200],
-             "before": _plain_tree(before), "after": _plain_tree(after)}
+             "record_table": table, "record_id": str(record_id), "summary": scrub(str(summary), group_id)[:200],
+             "before": scrub_tree(_plain_tree(before), group_id), "after": scrub_tree(_plain_tree(after), group_id)}
             for record_id, summary, before, after in entries]
     if rows:
         session.execute(sa.insert(AuditLog.__table__), rows)

@@ -21,6 +21,10 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
+class RateLimited(TransientError):
+    """Over our own rate limit: nothing was sent; tried again after ``retry_after`` without counting an attempt."""
+
+
 class PermanentError(Exception):
     """Retrying cannot help: a bad recipient, bad credentials, a disabled module."""
 
@@ -39,6 +43,7 @@ class Message:
     link: str
     project_id: int | None
     attempts: int
+    batch_id: int | None = None
 
 
 class Channel:

@@ -50,9 +50,12 @@ def from_environment(instance: Path) -> dict:
         "NOTICE_CHUNK": 100,               # notices per delivery job
         "NOTICE_MAX_ATTEMPTS": 5,
         "NOTICE_BACKOFF_BASE": 2.0,        # seconds; doubled per attempt, with jitter
-        "NOTICE_SENDING_TIMEOUT": 300,     # a claim older than this is taken to be lost
-        "NOTICE_PENDING_GRACE": 60,        # the sweeper leaves younger pending notices to their job
-        "SWEEP_INTERVAL": 60,
+        "NOTICE_LEASE": 30,                # seconds a claim lasts unless its job renews it (every third)
+        "NOTICE_PENDING_GRACE": 60,        # the sweeper leaves younger pending and due notices to their job
+        "SWEEP_INTERVAL": 15,
+        "REDIS_TIMEOUT": 0.5,              # seconds, connect and read: a hung Redis must not hold a request
+        "JOB_RETRY_INTERVALS": (5, 30, 120),  # RQ's retries of a job that failed on the database
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_MIN_LENGTH": 8,
         "PASSWORD_MAX_LENGTH": 128,
     }

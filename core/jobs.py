@@ -8,7 +8,10 @@ group company as the current tenant.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import threading
+import weakref
 
 from flask import current_app
 from sqlalchemy import event
@@ -18,6 +21,7 @@ from core.extensions import db
 from core.tenancy import tenant
 
 log = logging.getLogger("gentou.jobs")
+_timers: weakref.WeakSet = weakref.WeakSet()  # delayed jobs of this process, without Redis
 
 
 class JobRefused(RuntimeError):
@@ -55,10 +59,57 @@ def perform(name: str, group_id: int, kwargs: dict, job_id: str = "inline"):
 
 
 def rq_perform(name: str, group_id: int, kwargs: dict):
-    """Entry point of RQ jobs; the worker provides the app context."""
+    """Entry point of RQ jobs; the worker provides the app context. A job that fails on the
+    database (a dropped connection, a lock) is retried by RQ (``JOB_RETRY_INTERVALS``); any
+    other failure is final, since the job may have reached the outside world."""
     from rq import get_current_job
+    from sqlalchemy.exc import InterfaceError, OperationalError
     current = get_current_job()
-    return perform(name, group_id, kwargs, job_id=current.id if current else "rq")
+    try:
+        return perform(name, group_id, kwargs, job_id=current.id if current else "rq")
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        if current is not None:
+            current.retries_left = None
+        raise
+
+
+def retry_policy():
+    from rq import Retry
+    intervals = list(current_app.config.get("JOB_RETRY_INTERVALS", ()))
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
+
+
+def perform_later(name: str, group_id: int, delay: float, **kwargs) -> None:
+    """From inside a job: run job ``name`` in ``delay`` seconds: RQ's scheduler with Redis; without
+    it a timer thread of this process (lost if the process ends: the outbox sweeper is the safety
+    net). No delay: like ``enqueue``, once the current transaction commits."""
+    if delay <= 0:
+        enqueue(name, group_id, **kwargs)
+        return
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        queue().enqueue_in(dt.timedelta(seconds=delay), rq_perform, name, group_id, kwargs, retry=retry_policy())
+        return
+
+    def run():
+        with app.app_context():
+            try:
+                perform(name, group_id, kwargs, job_id="timer")
+            except Exception:
+                log.exception("delayed job %s failed", name)
+
+    timer = threading.Timer(delay, run)
+    timer.daemon = True
+    _timers.add(timer)
+    timer.start()
+
+
+def cancel_timers() -> None:
+    """Drop the delayed jobs this process still waits to run (each test ends with it)."""
+    for timer in list(_timers):
+        timer.cancel()
 
 
 def redis_connection():
@@ -70,8 +121,12 @@ def redis_connection():
     client = app.extensions.get("gentou_redis")
     if client is None:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+        # Short timeouts and no retries: a web request must never wait on a hung Redis.
+        timeout = app.config.get("REDIS_TIMEOUT", 0.5)
         client = app.extensions["gentou_redis"] = redis.Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5)
+            url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
     return client
 
 
@@ -82,13 +137,16 @@ def queue():
 
 def _dispatch(pending) -> None:
     app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from rq import Queue
+        try:  # one round trip for all of them
+            queue().enqueue_many([Queue.prepare_data(rq_perform, (name, group_id, kwargs), retry=retry_policy())
+                                  for name, group_id, kwargs in pending])
+        except Exception as exc:  # Redis down: what was committed stays, a sweeper re-enqueues it
+            log.warning("could not enqueue %s jobs (%s): %s", len(pending), ", ".join(sorted({p[0] for p in pending})),
+                        exc)
+        return
     for name, group_id, kwargs in pending:
-        if app.config.get("REDIS_URL"):
-            try:
-                queue().enqueue(rq_perform, name, group_id, kwargs)
-            except Exception as exc:  # Redis down: what was committed stays, a sweeper re-enqueues it
-                log.warning("could not enqueue %s for group %s: %s", name, group_id, exc)
-            continue
         with app.app_context():
             try:
                 perform(name, group_id, kwargs)

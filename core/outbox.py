@@ -4,29 +4,36 @@
 that transaction commits, delivery jobs are enqueued (RQ) or run in-process (no Redis). If the
 enqueue fails (Redis down) the rows stay pending and ``sweep`` re-enqueues them later.
 ``deliver`` claims its notices with one conditional UPDATE, so a notice is sent by one job
-only, even when two workers run the same job or a sweeper re-enqueued it.
+only, even when two workers run the same job or a sweeper re-enqueued it. The claim is a lease
+(``NOTICE_LEASE``) the job renews while it runs: a killed worker's notices are taken again soon
+after, a slow job's never. A transient failure sends the notices of that call (only) back to
+pending with a backoff, and a job is scheduled for when they are due; a rate limit reschedules
+without counting an attempt. Texts are scrubbed of the company's secrets before they are stored.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
+import threading
 import uuid
 
 from flask import current_app
 from sqlalchemy import and_, or_
 
-from core import ratelimit
-from core.channels import Message, PermanentError, TransientError
+from core import ratelimit, redact
+from core.channels import Message, PermanentError, RateLimited, TransientError
 from core.extensions import db
-from core.jobs import enqueue, redis_connection
+from core.jobs import enqueue, perform_later, redis_connection
 from core.models import Notice, NoticeBatch, User
 from core.models.notice import FAILED, PENDING, SENDING, SENT
 from core.models.user import utcnow
-from core.tenancy import tenant
+from core.tenancy import current_group_id, tenant
 
 log = logging.getLogger("gentou.outbox")
 DELIVER_JOB = "core.deliver_notices"
+EARLY = 1.0  # seconds: a retry job may start this much before its notices are due and still take them
 
 
 def channels() -> dict:
@@ -54,6 +61,8 @@ def notify_each(group_id: int, messages, title: str, link: str = "", channels_=(
     if unknown:
         raise KeyError(f"unknown notification channel(s): {unknown}")
     now = utcnow()
+    title = redact.scrub(title, group_id)
+    messages = [(rid, redact.scrub(body, group_id)) for rid, body in messages]
     batch = NoticeBatch(group_id=group_id, project_id=project_id, kind=kind, title=title[:200], created_at=now,
                         created_by=actor, is_test=is_test)
     db.session.add(batch)
@@ -74,45 +83,78 @@ def schedule(group_id: int, notice_ids: list[int]) -> None:
         enqueue(DELIVER_JOB, group_id, notice_ids=notice_ids[start:start + size])
 
 
-def _backoff(attempts: int) -> float:
+def _backoff(attempts: int, jitter: float | None = None) -> float:
+    """Seconds before attempt ``attempts`` + 1: doubled each time, times a jitter in [0.5, 1]."""
     base = current_app.config.get("NOTICE_BACKOFF_BASE", 2.0)
-    return min(base * 2 ** (attempts - 1), 600.0) * random.uniform(0.5, 1.0)
+    return min(base * 2 ** (attempts - 1), 600.0) * (random.uniform(0.5, 1.0) if jitter is None else jitter)
 
 
-def _claim(notice_ids: list[int]) -> list:
-    """Take the due notices among ``notice_ids`` for this job (one UPDATE … RETURNING), committed."""
+def _claim(notice_ids: list[int]) -> tuple[str, list]:
+    """Take the due notices among ``notice_ids`` for this job (one UPDATE … RETURNING), committed.
+    Due: pending and its time has come (RQ's scheduler may start a job up to a second early), or
+    sending under a claim whose lease ran out (its worker died)."""
     now = utcnow()
-    stale = now - dt.timedelta(seconds=current_app.config.get("NOTICE_SENDING_TIMEOUT", 300))
+    soon = now + dt.timedelta(seconds=EARLY)
+    stale = now - dt.timedelta(seconds=current_app.config["NOTICE_LEASE"])
+    claim = uuid.uuid4().hex
     claimed = db.session.execute(
         db.update(Notice).where(Notice.id.in_(notice_ids), or_(
-            and_(Notice.state == PENDING, or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= now)),
+            and_(Notice.state == PENDING, or_(Notice.next_attempt_at.is_(None), Notice.next_attempt_at <= soon)),
             and_(Notice.state == SENDING, Notice.claimed_at < stale)))
-        .values(state=SENDING, claimed_at=now, claim=uuid.uuid4().hex, attempts=Notice.attempts + 1)
+        .values(state=SENDING, claimed_at=now, claim=claim, attempts=Notice.attempts + 1)
         .returning(Notice.id, Notice.key, Notice.group_id, Notice.channel, Notice.recipient_id, Notice.title,
-                   Notice.body, Notice.link, Notice.project_id, Notice.attempts)
+                   Notice.body, Notice.link, Notice.project_id, Notice.attempts, Notice.batch_id)
         .execution_options(synchronize_session=False)).all()
     db.session.commit()
-    return sorted(claimed, key=lambda row: row.id)
+    return claim, sorted(claimed, key=lambda row: row.id)
+
+
+@contextlib.contextmanager
+def _lease(claim: str):
+    """Renew the claim's lease while the block runs, so a long job is never taken for a dead one."""
+    every = current_app.config["NOTICE_LEASE"] / 3
+    engine, stop = db.engine, threading.Event()
+    table = Notice.__table__
+
+    def renew():
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(db.update(table).where(table.c.claim == claim, table.c.state == SENDING)
+                                 .values(claimed_at=utcnow()))
+            except Exception as exc:  # a passing database error: the next beat tries again
+                log.warning("could not renew the lease of claim %s: %s", claim, exc)
+
+    threading.Thread(target=renew, daemon=True, name=f"lease-{claim[:8]}").start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def _message(notice, users: dict) -> Message:
     user = users[notice.recipient_id]
     return Message(id=notice.id, key=notice.key, group_id=notice.group_id, channel=notice.channel,
                    recipient_id=user.id, recipient_name=user.name, recipient_mobile=user.mobile, title=notice.title,
-                   body=notice.body, link=notice.link, project_id=notice.project_id, attempts=notice.attempts)
+                   body=notice.body, link=notice.link, project_id=notice.project_id, attempts=notice.attempts,
+                   batch_id=notice.batch_id)
 
 
 def _send_rate_limited(channel, messages: list[Message]) -> dict[int, object]:
+    """Send one by one while the window has room; the rest come back when a slot frees (never sleeps)."""
+    from flask_babel import gettext as _
     limit, period = channel.rate_limit
     redis_client = redis_connection()
     results = {}
-    for message in messages:
+    for index, message in enumerate(messages):
         # One window per channel and group company: each company has its own robot, app, quota.
-        with ratelimit.hold(f"channel:{channel.name}:{message.group_id}", limit, period, redis_client) as got_slot:
-            if got_slot:
+        with ratelimit.hold(f"channel:{channel.name}:{message.group_id}", limit, period, redis_client) as wait:
+            if not wait:
                 results.update(channel.send([message]))
-            else:
-                results[message.id] = TransientError("rate limit: waiting for a free slot", retry_after=period)
+                continue
+        for later in messages[index:]:
+            results[later.id] = RateLimited(_("超过发送频率限制，稍后发送"), retry_after=wait)
+        break
     return results
 
 
@@ -120,93 +162,98 @@ def deliver(notice_ids: list[int]) -> dict[str, int]:
     """The delivery job: claim, send per channel, record each result. Returns counts by outcome."""
     from core.modules import is_enabled
 
-    claimed = _claim(notice_ids)
+    claim, claimed = _claim(notice_ids)
     outcome = {SENT: 0, FAILED: 0, PENDING: 0}
-    if not claimed:
-        return outcome
-    users = {u.id: u for u in db.session.execute(db.select(User.id, User.name, User.mobile).where(
-        User.id.in_({n.recipient_id for n in claimed})))}
-    by_channel: dict[str, list] = {}
-    for notice in claimed:
-        by_channel.setdefault(notice.channel, []).append(notice)
-    retry: dict[int, float] = {}
-    for name, notices in by_channel.items():
-        channel = channels().get(name)
-        if channel is None:
-            results = {n.id: PermanentError(f"channel {name} is not installed") for n in notices}
-        elif channel.plugin and not is_enabled(notices[0].group_id, channel.plugin):
-            results = {n.id: PermanentError(f"module {channel.plugin} is not enabled") for n in notices}
-        else:
-            messages = [_message(n, users) for n in notices]
-            try:
-                results = (_send_rate_limited(channel, messages) if channel.rate_limit
-                           else channel.send(messages))
-            except Exception as exc:  # a channel bug must not leave notices claimed forever
-                log.exception("channel %s failed", name)
-                results = {m.id: TransientError(f"{type(exc).__name__}: {exc}") for m in messages}
-        _record(notices, results, outcome, retry)
-        db.session.commit()
-    if retry:
-        _schedule_retry(claimed[0].group_id, sorted(retry), min(retry.values()))
+    if claimed:
+        users = {u.id: u for u in db.session.execute(db.select(User.id, User.name, User.mobile).where(
+            User.id.in_({n.recipient_id for n in claimed})))}
+        by_channel: dict[str, list] = {}
+        for notice in claimed:
+            by_channel.setdefault(notice.channel, []).append(notice)
+        with _lease(claim):
+            for name, notices in by_channel.items():
+                _record(notices, _send(name, notices, users, is_enabled), outcome, claim)
+                db.session.commit()
+    _schedule_waiting(current_group_id(), notice_ids)
     return outcome
 
 
-def _record(notices: list, results: dict, outcome: dict, retry: dict[int, float]) -> None:
-    """Write each notice's result: sent ones together, by external id; retries and failures one by one."""
+def _send(name: str, notices: list, users: dict, is_enabled) -> dict[int, object]:
+    channel = channels().get(name)
+    if channel is None:
+        return {n.id: PermanentError(f"channel {name} is not installed") for n in notices}
+    if channel.plugin and not is_enabled(notices[0].group_id, channel.plugin):
+        return {n.id: PermanentError(f"module {channel.plugin} is not enabled") for n in notices}
+    messages = [_message(n, users) for n in notices]
+    try:
+        return _send_rate_limited(channel, messages) if channel.rate_limit else channel.send(messages)
+    except Exception as exc:  # a channel bug must not leave notices claimed forever
+        log.exception("channel %s failed", name)
+        return {m.id: TransientError(f"{type(exc).__name__}: {exc}") for m in messages}
+
+
+def _record(notices: list, results: dict, outcome: dict, claim: str) -> None:
+    """Write each notice's result (if this job's claim still holds it): sent ones together, by external
+    id; retries and failures in one statement. An error text is scrubbed of the company's secrets."""
     now = utcnow()
     limit = current_app.config.get("NOTICE_MAX_ATTEMPTS", 5)
     sent: dict[str, list[int]] = {}
     others = []
+    jitter = random.uniform(0.5, 1.0)  # one for the job: the notices of a failed call are retried together
     for notice in notices:
         result = results.get(notice.id, TransientError("no result from channel"))
-        if isinstance(result, TransientError) and notice.attempts < limit:
-            delay = max(result.retry_after or 0.0, _backoff(notice.attempts))
-            retry[notice.id] = delay
-            others.append({"nid": notice.id, "state": PENDING, "error": str(result)[:500],
-                           "due": now + dt.timedelta(seconds=delay)})
+        row = {"nid": notice.id, "state": PENDING, "attempts": notice.attempts, "due": None,
+               "error": redact.scrub(str(result), notice.group_id)[:500] if isinstance(result, Exception) else ""}
+        if isinstance(result, RateLimited):  # nothing was tried: not an attempt
+            row.update(attempts=notice.attempts - 1, due=now + dt.timedelta(seconds=result.retry_after
+                                                                              + random.uniform(0, 0.5)))
+        elif isinstance(result, TransientError) and notice.attempts < limit:
+            delay = max(result.retry_after or 0.0, _backoff(notice.attempts, jitter))
+            row["due"] = now + dt.timedelta(seconds=delay)
         elif isinstance(result, Exception):
-            others.append({"nid": notice.id, "state": FAILED, "error": str(result)[:500], "due": None})
+            row["state"] = FAILED
         else:
             sent.setdefault(str(result or "")[:80], []).append(notice.id)
             outcome[SENT] += 1
             continue
-        outcome[others[-1]["state"]] += 1
+        outcome[row["state"]] += 1
+        others.append(row)
     for external_id, ids in sent.items():
-        db.session.execute(db.update(Notice).where(Notice.id.in_(ids))
+        db.session.execute(db.update(Notice).where(Notice.id.in_(ids), Notice.claim == claim)
                            .values(state=SENT, sent_at=now, last_error="", external_id=external_id)
                            .execution_options(synchronize_session=False))
     if others:
         table = Notice.__table__
-        db.session.execute(db.update(table).where(table.c.id == db.bindparam("nid"))
+        db.session.execute(db.update(table).where(table.c.id == db.bindparam("nid"), table.c.claim == claim)
                            .values(state=db.bindparam("state"), last_error=db.bindparam("error"),
-                                   next_attempt_at=db.bindparam("due")), others)
+                                   attempts=db.bindparam("attempts"), next_attempt_at=db.bindparam("due")), others)
 
 
-def _schedule_retry(group_id: int, notice_ids: list[int], delay: float) -> None:
-    """Retry later: RQ's scheduler with Redis; without it the sweeper picks them up."""
-    if not notice_ids or not current_app.config.get("REDIS_URL"):
+def _schedule_waiting(group_id: int, notice_ids: list[int]) -> None:
+    """Those of ``notice_ids`` waiting for a later attempt get a job at the time the first is due
+    (which does the same for the rest): retries follow their backoff, not the sweeper."""
+    waiting = db.session.execute(db.select(Notice.id, Notice.next_attempt_at).where(
+        Notice.id.in_(notice_ids), Notice.state == PENDING, Notice.next_attempt_at.is_not(None))).all()
+    if not waiting:
         return
-    from core.jobs import queue, rq_perform
+    delay = (min(due for _, due in waiting) - utcnow()).total_seconds()
     try:
-        if delay <= 0:
-            queue().enqueue(rq_perform, DELIVER_JOB, group_id, {"notice_ids": notice_ids})
-        else:
-            queue().enqueue_in(dt.timedelta(seconds=delay), rq_perform, DELIVER_JOB, group_id,
-                               {"notice_ids": notice_ids})
-    except Exception:  # Redis trouble: the rows are pending, the sweeper will find them
-        log.warning("could not schedule the retry of %s notices; the sweeper will", len(notice_ids))
+        perform_later(DELIVER_JOB, group_id, max(0.0, delay), notice_ids=sorted(nid for nid, _ in waiting))
+    except Exception as exc:  # Redis trouble: the rows are pending, the sweeper will find them
+        log.warning("could not schedule the retry of %s notices (%s); the sweeper will", len(waiting), exc)
 
 
 def sweep(grace_seconds: float | None = None) -> int:
-    """Re-enqueue notices stuck in pending (never enqueued, or due again) or in sending (worker lost)."""
+    """The safety net: re-enqueue notices whose job was lost: pending past the grace (never enqueued, or
+    a retry whose job vanished), or sending under a claim whose lease ran out (its worker died)."""
     now = utcnow()
     grace = dt.timedelta(seconds=current_app.config.get("NOTICE_PENDING_GRACE", 60)
                          if grace_seconds is None else grace_seconds)
-    stale = now - dt.timedelta(seconds=current_app.config.get("NOTICE_SENDING_TIMEOUT", 300))
+    stale = now - dt.timedelta(seconds=current_app.config["NOTICE_LEASE"])
     with tenant(None):
         rows = db.session.execute(db.select(Notice.group_id, Notice.id).where(or_(
             and_(Notice.state == PENDING, Notice.next_attempt_at.is_(None), Notice.created_at <= now - grace),
-            and_(Notice.state == PENDING, Notice.next_attempt_at <= now),
+            and_(Notice.state == PENDING, Notice.next_attempt_at <= now - grace),
             and_(Notice.state == SENDING, Notice.claimed_at < stale))).order_by(Notice.id)).all()
         by_group: dict[int, list[int]] = {}
         for group_id, notice_id in rows:
@@ -227,9 +274,31 @@ def mark_failed(notice_id: int, reason: str) -> bool:
     """A channel learnt after the fact that a sent notice did not arrive (e.g. DingTalk's
     getsendresult lists the user as invalid): record it as failed. The caller commits."""
     result = db.session.execute(db.update(Notice).where(Notice.id == notice_id, Notice.state == SENT)
-                                .values(state=FAILED, last_error=reason[:500])
+                                .values(state=FAILED, last_error=redact.scrub(reason, current_group_id())[:500])
                                 .execution_options(synchronize_session=False))
     return result.rowcount == 1
+
+
+def send_again(group_id: int, notice_ids: list[int], reason: str, wait: float = 0.0) -> int:
+    """A channel learnt after the fact that sent notices did not arrive for a passing reason (DingTalk's
+    per-minute limit): pending again after ``wait`` seconds or the backoff, failed when out of attempts.
+    Returns how many were sent notices. The caller commits."""
+    if not notice_ids:
+        return 0
+    limit = current_app.config.get("NOTICE_MAX_ATTEMPTS", 5)
+    rows = db.session.execute(db.select(Notice.id, Notice.attempts).where(Notice.id.in_(notice_ids),
+                                                                          Notice.state == SENT)).all()
+    now = utcnow()
+    changes = [{"nid": nid, "error": reason[:500], "state": PENDING if attempts < limit else FAILED,
+                "due": now + dt.timedelta(seconds=max(wait, _backoff(attempts))) if attempts < limit else None}
+               for nid, attempts in rows]
+    if changes:
+        table = Notice.__table__
+        db.session.execute(db.update(table).where(table.c.id == db.bindparam("nid"), table.c.state == SENT)
+                           .values(state=db.bindparam("state"), last_error=db.bindparam("error"),
+                                   next_attempt_at=db.bindparam("due")), changes)
+        _schedule_waiting(group_id, [c["nid"] for c in changes])
+    return len(changes)
 
 
 def progress_report(batch_id: int) -> dict:

@@ -2,7 +2,8 @@
 
 A slot counts from when it is taken until the send it guards has finished (``hold`` moves
 the slot's time to the end of the send), so however long a send takes, no more than
-``limit`` sends arrive at the other side within any ``period``.
+``limit`` sends arrive at the other side within any ``period``. Nobody sleeps on it: a sender
+over the limit is told when a slot frees and comes back then.
 """
 from __future__ import annotations
 
@@ -60,18 +61,15 @@ def _touch(name: str, period: float, member: str, redis_client) -> None:
 
 
 @contextlib.contextmanager
-def hold(name: str, limit: int, period: float, redis_client=None, max_wait: float = 70.0):
-    """Wait for a slot (at most ``max_wait`` s) and hold it for the block; yields False if none came."""
-    member, deadline = uuid.uuid4().hex, time.monotonic() + max_wait
-    while True:
-        wait = _acquire(name, limit, period, member, redis_client)
-        if wait <= 0:
-            break
-        if time.monotonic() + wait > deadline:
-            yield False
-            return
-        time.sleep(wait + 0.01)
+def hold(name: str, limit: int, period: float, redis_client=None):
+    """Take a slot now and hold it for the block. Never waits: yields 0.0 when the slot was taken,
+    else the seconds until one frees (and holds nothing), for the caller to come back then."""
+    member = uuid.uuid4().hex
+    wait = _acquire(name, limit, period, member, redis_client)
+    if wait > 0:
+        yield wait
+        return
     try:
-        yield True
+        yield 0.0
     finally:
         _touch(name, period, member, redis_client)

@@ -10,6 +10,7 @@ from typing import Callable
 
 from flask import current_app
 
+from core import redact
 from core.audit import record_action
 from core.extensions import db
 from core.models.module import ModuleSetting
@@ -48,6 +49,8 @@ def values(group_id: int, module: str) -> dict[str, str]:
             out[setting.key] = setting.default
         else:
             out[setting.key] = decrypt(row.value) if setting.kind == "secret" else row.value
+            if setting.kind == "secret":
+                redact.remember(out[setting.key])
     return out
 
 
@@ -75,6 +78,9 @@ def save(group_id: int, module: str, new_values: dict[str, str]) -> list[str]:
         if value == old:
             continue
         stored = encrypt(value) if setting.kind == "secret" and value else value
+        if setting.kind == "secret":
+            redact.remember(value)
+            redact.forget_company(group_id)
         if row is None:
             db.session.add(ModuleSetting(group_id=group_id, module=module, key=setting.key, value=stored))
         else:

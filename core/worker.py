@@ -1,7 +1,7 @@
 """``flask --app wsgi gentou worker``: an RQ worker that runs each job in a fresh app context.
 
-It also runs the outbox sweeper every ``SWEEP_INTERVAL`` seconds; a Redis lock makes one
-worker at a time do it, however many run.
+It also runs the outbox sweeper (the safety net for lost jobs) every ``SWEEP_INTERVAL`` seconds;
+a Redis lock makes one worker at a time do it, however many run.
 """
 from __future__ import annotations
 

@@ -50,7 +50,10 @@ def run_worker(app):
 
 
 def add_entry(app, world, channels=("ledger_echo",), **extra):
-    client = login(app.test_client(), world["accountant"])
+    return add_entry_as(login(app.test_client(), world["accountant"]), world, channels, **extra)
+
+
+def add_entry_as(client, world, channels=("ledger_echo",), **extra):
     data = {"amount": "10.00", "note": "测试", "notify": "1", "channel": list(channels), **extra}
     return post(client, f"/ledger/projects/{world['project']}/entries", data)
 
@@ -212,25 +215,68 @@ def test_a_thousand_notices_across_two_workers_each_delivered_exactly_once(app, 
     assert len(got) == 1000 and len(set(got)) == 1000
 
 
-def test_rate_limit_holds_across_two_workers(app, world):
+def test_rate_limit_holds_across_two_workers_without_sleeping(app, world):
     live = queued()
     with live.app_context(), tenant(world["group"]):
         from core import outbox
         recipients = [make_user(f"rl{i:02d}", [roles.PARTNER]).id for i in range(12)]
-        outbox.notify(world["group"], recipients, "机器人", channels_=("ledger_throttled",))
         db.session.commit()
-        from core.jobs import queue, rq_perform
-        ids = [n.id for n in notices(app, world["group"])]
-        queue().enqueue(rq_perform, "core.deliver_notices", world["group"], {"notice_ids": ids[6:]})
     started = time.monotonic()
-    workers = [start_worker_process() for _ in range(2)]
-    for w in workers:
-        w.communicate(timeout=120)
+    with listening_workers(2):
+        with live.app_context(), tenant(world["group"]):
+            outbox.notify(world["group"], recipients[:6], "机器人", channels_=("ledger_throttled",))
+            outbox.notify(world["group"], recipients[6:], "机器人", channels_=("ledger_throttled",))
+            db.session.commit()
+        assert wait_until(lambda: len(received()) == 5, 10)  # the window is full; the rest come back later
+        with live.app_context(), tenant(world["group"]):
+            outbox.notify(world["group"], recipients[:1], "另一个渠道", channels_=("ledger_echo",))
+            db.session.commit()
+        asked = time.monotonic()
+        assert wait_until(lambda: any(key.endswith(":ledger_echo") for key in received()), 10)
+        assert time.monotonic() - asked < 1.5  # no worker sleeps on the window
+        assert wait_until(lambda: len(received()) == 13, 30)
     times = sorted(float(t) for t in receiver().lrange("gentou:test:received_at", 0, -1))
-    assert len(set(received())) == 12 and len(received()) == 12
-    for i, t in enumerate(times):  # the channel allows 5 per 2 s: no 6 inside any 2 s window
-        assert sum(1 for u in times[i:] if u - t < 2.0) <= 5
+    throttled = [k for k in received() if k.endswith(":ledger_throttled")]
+    assert len(set(throttled)) == 12 and len(throttled) == 12
+    for i, t in enumerate(times):  # the channel allows 5 per 2 s: no 6 inside any 2 s window (+ the echo)
+        assert sum(1 for u in times[i:] if u - t < 2.0) <= 6
     assert time.monotonic() - started >= 4.0
+    assert {n.attempts for n in notices(app, world["group"])} == {1}  # waiting for a slot is no attempt
+
+
+def test_a_hung_redis_never_holds_the_request(app, world, tmp_path):
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
+                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        hung = queued(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        import redis
+        assert wait_until(lambda: _pings(redis.Redis(port=port)), 10)
+        client = login(hung.test_client(), world["accountant"])
+        server.send_signal(signal.SIGSTOP)  # accepts connections, never answers
+        started = time.monotonic()
+        assert add_entry_as(client, world).status_code == 201
+        assert time.monotonic() - started < 1.0
+        rows = notices(app, world["group"])
+        assert len(rows) == 3 and {n.state for n in rows} == {"pending"}  # committed; the sweeper will send
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.terminate()
+        server.wait(10)
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except Exception:
+        return False
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_partner_inbox_newest_first_unread_count_and_read_on_open(app, world):
@@ -273,3 +319,40 @@ def test_admin_notice_log_filters_retry_progress_and_test_message(app, world):
     response = post(admin, "/admin/notices/test", {"channel": "inbox"}, follow_redirects=True)
     assert "测试消息已发送给您自己" in response.get_data(as_text=True)
     assert "测试消息" in admin.get("/me/messages").get_data(as_text=True)
+
+
+def test_a_job_failing_on_the_database_is_retried_by_rq(app, world):
+    """The table is locked when the job claims its notices (a database restarting, a long migration):
+    RQ runs it again (JOB_RETRY_INTERVALS) and the notices go out once."""
+    import threading
+    postgres = database_url().startswith("postgresql")
+    engine_options = {"pool_pre_ping": True, "connect_args": (
+        {"options": "-c lock_timeout=1000"} if postgres else {"timeout": 1})}
+    live = queued(JOB_RETRY_INTERVALS=(0, 0, 0, 0, 0, 0), SQLALCHEMY_ENGINE_OPTIONS=engine_options)
+    with live.app_context(), tenant(world["group"]):
+        from core import outbox
+        outbox.notify(world["group"], world["partners"][:1], "缴款通知", channels_=("ledger_echo",))
+        db.session.commit()
+    locker = sa.create_engine(database_url(), isolation_level="AUTOCOMMIT")
+    connection = locker.connect()
+    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("LOCK TABLE core_notice IN ACCESS EXCLUSIVE MODE" if postgres
+                               else "UPDATE core_notice SET claim = claim")  # SQLite: the write lock
+    threading.Timer(2.5, lambda: connection.exec_driver_sql("ROLLBACK")).start()
+    run_worker(live)
+    connection.close()
+    locker.dispose()
+    assert len(received()) == 1
+    assert {n.state for n in notices(app, world["group"])} == {"sent"}
+
+
+def test_the_pool_pre_pings_a_connection_the_database_dropped(app, world):
+    if not database_url().startswith("postgresql"):
+        pytest.skip("needs a server that can drop connections")
+    live = queued()
+    with live.app_context():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        db.session.remove()  # back to the pool, alive as far as the pool knows
+        with sa.create_engine(database_url()).connect() as admin:
+            admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert db.session.execute(sa.text("SELECT 1")).scalar() == 1

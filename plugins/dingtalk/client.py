@@ -36,6 +36,11 @@ BUSY = {-1}
 NOT_FOUND = {60121}
 BAD_CODE = 40078
 
+# KEYS[1]: the token's cache key; ARGV[1]: the refused token. Another worker's fresh token stays.
+_DROP = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 _session = requests.Session()
 _local_tokens: dict[str, tuple[str, float]] = {}
 _local_lock = threading.Lock()
@@ -112,8 +117,8 @@ def _call(method: str, url: str, params: dict, body: dict | None, timeout) -> di
         response = _session.request(method, url, params=params, json=body, timeout=timeout)
     except requests.Timeout:
         raise DingTalkError(None, _("钉钉接口超时")) from None
-    except requests.RequestException as exc:
-        raise DingTalkError(None, f"{type(exc).__name__}: {exc}") from None
+    except requests.RequestException as exc:  # its text carries the URL, and the URL a secret: never shown
+        raise DingTalkError(None, type(exc).__name__) from None
     if response.status_code != 200:
         raise DingTalkError(None, f"HTTP {response.status_code}", status=response.status_code)
     try:
@@ -157,6 +162,18 @@ class Client:
             return
         try:
             self.redis.set(self.cache_key, token, ex=ttl)
+        except RedisError as exc:
+            log.warning("token cache unreachable: %s", exc)
+
+    def _drop(self, token: str) -> None:
+        """Forget a token DingTalk refused, in this process and in Redis, before anyone uses it again."""
+        if self.redis is None:
+            with contextlib.suppress(KeyError):
+                if _local_tokens[self.cache_key][0] == token:
+                    del _local_tokens[self.cache_key]
+            return
+        try:
+            self.redis.eval(_DROP, 1, self.cache_key, token)
         except RedisError as exc:
             log.warning("token cache unreachable: %s", exc)
 
@@ -206,6 +223,7 @@ class Client:
             if not exc.token_invalid:
                 raise
             log.info("DingTalk token refused (%s): refreshing once", exc)
+            self._drop(token)
         token = self.access_token(stale=token)
         return _call("POST", self.base_url + path, {"access_token": token}, body or {}, self.timeout)
 
@@ -229,6 +247,11 @@ class Client:
         """One asyncsend_v2 call (``userids``: at most 100); returns the task id."""
         body = {"agent_id": int(self.agent_id), "userid_list": ",".join(userids), "msg": msg}
         return str(self.call("/topapi/message/corpconversation/asyncsend_v2", body)["task_id"])
+
+    def send_progress(self, task_id: str) -> dict:
+        """``{"progress_in_percent", "status"}``: status 2 when DingTalk has finished the task."""
+        body = {"agent_id": int(self.agent_id), "task_id": int(task_id)}
+        return self.call("/topapi/message/corpconversation/getsendprogress", body).get("progress") or {}
 
     def send_result(self, task_id: str) -> dict:
         body = {"agent_id": int(self.agent_id), "task_id": int(task_id)}

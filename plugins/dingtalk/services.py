@@ -1,7 +1,6 @@
 """The company's DingTalk settings, its client, bindings of users to DingTalk userids."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import time
@@ -11,7 +10,7 @@ from flask_babel import gettext as _
 
 from core import settings
 from core.extensions import db
-from core.jobs import redis_connection
+from core.jobs import perform_later, redis_connection
 from core.models import GroupCompany, User
 from core.models.user import utcnow
 from core.tenancy import current_group_id
@@ -165,12 +164,8 @@ def _lookup(client: Client, mobile: str, attempts: int = 4) -> str | None:
 
 def later(name: str, group_id: int, delay: float, **kwargs) -> bool:
     """From inside a job: run job ``name`` again in ``delay`` seconds (RQ's scheduler).
-    False without Redis, where nothing can wait: the caller carries on now."""
+    False without Redis, where the caller carries on now."""
     if not current_app.config.get("REDIS_URL"):
         return False
-    from core.jobs import queue, rq_perform
-    if delay <= 0:
-        queue().enqueue(rq_perform, name, group_id, kwargs)
-    else:
-        queue().enqueue_in(dt.timedelta(seconds=delay), rq_perform, name, group_id, kwargs)
+    perform_later(name, group_id, delay, **kwargs)
     return True

@@ -37,12 +37,12 @@ def app():
 
 def queued(**config):
     """An app that hands jobs to RQ on the test Redis."""
-    return make_app(plugins=PLUGINS, REDIS_URL=REDIS_URL, **{**FAST, **config})
+    return make_app(plugins=PLUGINS, **{"REDIS_URL": REDIS_URL, **FAST, **config})
 
 
-def worker_app(database, redis_url):
+def worker_app(database, redis_url, **config):
     """For ``flask --app`` in worker processes."""
-    return make_app(plugins=PLUGINS, SQLALCHEMY_DATABASE_URI=database, REDIS_URL=redis_url, **FAST)
+    return make_app(plugins=PLUGINS, SQLALCHEMY_DATABASE_URI=database, REDIS_URL=redis_url, **{**FAST, **config})
 
 
 def redis_client() -> redis.Redis:
@@ -65,6 +65,7 @@ def clean_redis():
 @pytest.fixture
 def fake():
     server = F.FakeDingTalk()
+    server.finish_after = 0.0  # tasks done at once, unless a test asks for DingTalk's delay
     server.url = server.start()
     yield server
     server.stop()
@@ -108,10 +109,11 @@ def run_worker(application) -> None:
     make_worker(application, redis_client()).work(burst=True, with_scheduler=False)
 
 
-def start_workers(count: int, burst: bool = True) -> list:
-    """``count`` worker processes on this test database and Redis, their output to a file each
-    (a pipe nobody reads until the end would fill up and block them)."""
-    spec = f"plugins.dingtalk.tests.conftest:worker_app({database_url()!r}, {REDIS_URL!r})"
+def start_workers(count: int, burst: bool = True, **config) -> list:
+    """``count`` worker processes on this test database and Redis (``config`` over FAST), their output
+    to a file each (a pipe nobody reads until the end would fill up and block them)."""
+    extra = "".join(f", {key}={value!r}" for key, value in config.items())
+    spec = f"plugins.dingtalk.tests.conftest:worker_app({database_url()!r}, {REDIS_URL!r}{extra})"
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     args = [sys.executable, "-m", "flask", "--app", spec, "gentou", "worker"] + (["--burst"] if burst else [])
     workers = []
@@ -137,20 +139,28 @@ def wait_for(workers: list, seconds: float = 180) -> list[str]:
 
 
 @contextlib.contextmanager
-def listening_workers(count: int):
-    """``count`` worker processes, all listening before the block runs; stopped after it. Yields their outputs."""
+def listening_workers(count: int, **config):
+    """``count`` worker processes, all listening before the block runs; stopped after it. Yields their
+    outputs, after the block; during it, ``outputs.processes`` are the running processes."""
     from rq import Worker
-    workers = start_workers(count, burst=False)
+    workers = start_workers(count, burst=False, **config)
     deadline = time.monotonic() + 60
     while len(Worker.all(queue=rq_queue())) < count and time.monotonic() < deadline:
         time.sleep(0.1)
-    outputs = []
+    outputs = Outputs(process for process, _log in workers)
     try:
         yield outputs
     finally:
         for process, _log in workers:
-            process.send_signal(signal.SIGTERM)
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
         outputs += wait_for(workers, 60)
+
+
+class Outputs(list):
+    def __init__(self, processes):
+        super().__init__()
+        self.processes = list(processes)
 
 
 def wait_until(predicate, seconds: float = 120) -> bool:

@@ -2,7 +2,12 @@
 
 It answers the way DingTalk does (HTTP 200 with an errcode), checks what it is sent (token,
 agent id, the comma-separated userid_list, the robot's signature, the 20-a-minute robot limit),
-records every call, and can be told to fail the next calls of a path.
+records every call, and can be told to fail the next calls of a path. As strict as the service
+about work notices: the same content reaches a user once a day (a repeat is listed in
+getsendresult's forbidden_list with 143106 and not delivered), a task finishes a moment after
+it was accepted (getsendprogress), users can be refused with a chosen code (143103, 143105...),
+an answer can come after the client gave up although the call took effect, and tokens can
+expire in the middle of a run.
 """
 from __future__ import annotations
 
@@ -36,11 +41,16 @@ class FakeDingTalk:
         self.lock = threading.Lock()
         self.token_ttl = token_ttl
         self.calls: list[tuple[str, dict, dict]] = []    # (path, query, JSON body)
+        self.times: list[tuple[str, float]] = []         # (path, arrival time.time())
         self.tokens: dict[str, float] = {}               # token -> expiry (time.time())
         self.users: dict[str, dict] = {}                 # userid -> {"mobile", "name", "dept_id_list"}
         self.codes: dict[str, tuple[str, float]] = {}    # auth code -> (userid, expiry)
-        self.tasks: dict[int, dict] = {}                 # task_id -> {"userids", "msg"}
-        self.forbidden: set[str] = set()
+        self.tasks: dict[int, dict] = {}                 # task_id -> {"userids", "msg", "at", "delivered", ...}
+        self.seen: set[tuple[str, str]] = set()          # (userid, content) delivered today
+        self.refusals: dict[str, list[int]] = {}         # userid -> codes of its next sends (forbidden_list)
+        self.finish_after = 0.3                          # seconds from acceptance until a task is done
+        self.late: dict[str, list[float]] = {}           # path -> answer delays of its next calls (it still acts)
+        self.expire_after: int | None = None             # calls until every token expires
         self.robot_times: list[float] = []               # arrival of each robot message accepted
         self.robot_messages: list[dict] = []
         self.robot_blocked_until = 0.0
@@ -66,8 +76,16 @@ class FakeDingTalk:
         body = request.get_json(silent=True) if request.method == "POST" else None
         with self.lock:
             self.calls.append((request.path, dict(request.args), body or {}))
+            self.times.append((request.path, time.time()))
             queued = self.failures.get(request.path)
             failure = queued.pop(0) if queued else None
+            delays = self.late.get(request.path)
+            delay = delays.pop(0) if delays else 0.0
+            if self.expire_after is not None:
+                self.expire_after -= 1
+                if self.expire_after < 0:
+                    self.expire_after = None
+                    self.expire_tokens()
         if isinstance(failure, int):
             return Response("upstream error", status=failure)(environ, start_response)
         if failure is not None:
@@ -77,6 +95,7 @@ class FakeDingTalk:
             return Response("not found", status=404)(environ, start_response)
         with self.lock:
             answer = handler(request, body or {})
+        time.sleep(delay)  # it has acted; the answer comes late
         return self._json(answer)(environ, start_response)
 
     @staticmethod
@@ -94,8 +113,16 @@ class FakeDingTalk:
         return [q for p, q, _ in self.calls if p == path]
 
     def fail_next(self, path: str, *answers) -> None:
-        """The next calls of ``path`` get these answers (an HTTP status, or a JSON body) instead."""
+        """The next calls of ``path`` get these answers (an HTTP status, or a JSON body; None: the real one)."""
         self.failures.setdefault(path, []).extend(answers)
+
+    def answer_late(self, path: str, *seconds: float) -> None:
+        """The next calls of ``path`` take effect at once, their answers come these seconds later."""
+        self.late.setdefault(path, []).extend(seconds)
+
+    def refuse(self, userid: str, *codes: int) -> None:
+        """The next work notices to ``userid`` are not delivered; getsendresult lists each code."""
+        self.refusals.setdefault(userid, []).extend(codes)
 
     def add_user(self, userid: str, mobile: str = "", name: str = "", dept: int = 1) -> None:
         self.users[userid] = {"userid": userid, "mobile": mobile, "name": name or userid, "dept_id_list": [dept]}
@@ -110,7 +137,8 @@ class FakeDingTalk:
 
     def delivered(self) -> list[str]:
         """Every userid a work notice was delivered to, once per delivery."""
-        return [u for task in self.tasks.values() for u in task["userids"] if u in self.users]
+        with self.lock:
+            return [u for task in self.tasks.values() for u in task["delivered"]]
 
     # The API ---------------------------------------------------------------------------------
     def _token_error(self, request, topapi: bool) -> dict | None:
@@ -148,16 +176,43 @@ class FakeDingTalk:
             return self._topapi(request, {"errcode": 40035, "errmsg": "参数错误：接收者超过100人或消息超过2048字节"})
         answer = self._topapi(request, {"task_id": next(self._task_ids)})
         if answer["errcode"] == 0:
-            self.tasks[answer["task_id"]] = {"userids": ids, "msg": body["msg"]}
+            content = json.dumps(body["msg"], ensure_ascii=False, sort_keys=True)
+            task = {"userids": ids, "msg": body["msg"], "at": time.time(), "delivered": [], "invalid": [],
+                    "forbidden": []}
+            for userid in ids:
+                refusals = self.refusals.get(userid)
+                if userid not in self.users:
+                    task["invalid"].append(userid)
+                elif refusals:
+                    task["forbidden"].append((userid, refusals.pop(0)))
+                elif (userid, content) in self.seen:
+                    task["forbidden"].append((userid, 143106))
+                else:
+                    self.seen.add((userid, content))
+                    task["delivered"].append(userid)
+            self.tasks[answer["task_id"]] = task
         return answer
 
+    def _finished(self, task: dict | None) -> bool:
+        return task is not None and time.time() >= task["at"] + self.finish_after
+
+    def _topapi_message_corpconversation_getsendprogress(self, request, body):
+        task = self.tasks.get(body.get("task_id"))
+        if task is None:
+            return self._topapi(request, {"errcode": 40035, "errmsg": "task_id不存在"})
+        done = self._finished(task)
+        return self._topapi(request, {"progress": {"progress_in_percent": 100 if done else 50,
+                                                   "status": 2 if done else 1}})
+
     def _topapi_message_corpconversation_getsendresult(self, request, body):
-        userids = self.tasks.get(body.get("task_id"), {"userids": []})["userids"]
-        invalid = [u for u in userids if u not in self.users]
+        task = self.tasks.get(body.get("task_id"))
+        if not self._finished(task):  # nothing known yet
+            return self._topapi(request, {"send_result": {}})
+        forbidden = task["forbidden"]
         return self._topapi(request, {"send_result": {
-            "invalid_user_id_list": invalid, "forbidden_user_id_list": [u for u in userids if u in self.forbidden],
-            "failed_user_id_list": [], "read_user_id_list": [],
-            "unread_user_id_list": [u for u in userids if u not in invalid]}})
+            "invalid_user_id_list": list(task["invalid"]), "forbidden_user_id_list": [u for u, _ in forbidden],
+            "forbidden_list": [{"code": str(code), "count": 1, "userid": u} for u, code in forbidden],
+            "failed_user_id_list": [], "read_user_id_list": [], "unread_user_id_list": list(task["delivered"])}})
 
     def _topapi_v2_user_getuserinfo(self, request, body):
         if self._token_error(request, topapi=True):

@@ -120,23 +120,36 @@ def test_a_partner_without_binding_gets_the_inbox_and_the_admin_sees_who(app, wo
     assert "aaa_unbound" in listed and "aaa_p<" not in listed
 
 
-def test_getsendresult_marks_invalid_and_forbidden_users_failed(app, world):
+def test_getsendresult_is_read_per_user_and_code(app, world):
     fake, live = world["fake"], queued()
     with live.app_context(), tenant(world["group"]):
         ghost = make_user("aaa_ghost", [roles.PARTNER], name="离职合伙人")
         bind(ghost, "dt-left-the-company", "test")  # DingTalk no longer knows this userid
+        daily = make_user("aaa_daily", [roles.PARTNER])
+        bind(daily, "dt-daily", "test")
         db.session.commit()
-        ghost_id = ghost.id
-    fake.forbidden.add("dt-aaa_kj")
-    send(live, world, [world["partner"], ghost_id, world["accountant_id"]])
+        ghost_id, daily_id = ghost.id, daily.id
+    fake.add_user("dt-daily")
+    fake.refuse("dt-aaa_kj", 143103)    # over the per-minute limit this time
+    fake.refuse("dt-daily", 143105)     # over the daily limit
+    send(live, world, [world["partner"], ghost_id, world["accountant_id"], daily_id])
     run_worker(live)
-    assert [b["userid_list"] for b in fake.bodies(ASYNCSEND)] == ["dt-aaa_p,dt-left-the-company,dt-aaa_kj"]
+    assert [b["userid_list"] for b in fake.bodies(ASYNCSEND)] == ["dt-aaa_p,dt-left-the-company,dt-aaa_kj,dt-daily"]
     assert fake.count(RESULT) == 1
     by_user = {n.recipient_id: n for n in notices(live, world["group"])}
     assert by_user[world["partner"]].state == "sent"
     assert (by_user[ghost_id].state, by_user[ghost_id].last_error) == ("failed", "钉钉用户无效（invalid）")
-    assert by_user[world["accountant_id"]].state == "failed"
-    assert "forbidden" in by_user[world["accountant_id"]].last_error
+    assert (by_user[daily_id].state, by_user[daily_id].last_error) == ("failed", "超过钉钉每日发送上限 (143105)")
+    limited = by_user[world["accountant_id"]]
+    assert (limited.state, limited.last_error) == ("pending", "超过钉钉每分钟发送上限 (143103)")
+    wait = (limited.next_attempt_at - sa_now()).total_seconds()
+    assert 50 < wait <= 61  # the real wait: DingTalk's minute
+    assert rq_queue().scheduled_job_registry.count == 1  # its retry, at that time
+
+
+def sa_now():
+    from core.models.user import utcnow
+    return utcnow()
 
 
 def test_the_result_check_waits_for_its_delay(app, world):
