@@ -30,7 +30,7 @@ def _process(code: str, *states):
 
 def _paid():
     return (db.select(Payment.subscription_id, db.func.sum(Payment.amount).label("paid"))
-            .group_by(Payment.subscription_id).subquery())
+            .where(Payment.reversed_at.is_(None)).group_by(Payment.subscription_id).subquery())
 
 
 def _cut(rows, line) -> list[Todo]:

@@ -82,6 +82,8 @@ def test_a_wrong_entry_is_reversed_with_a_reason_kept_and_out_of_the_totals(app,
     assert "史伟" in records and "<del>9,999.99</del>" in records and "重复录入" in records
     assert card(page, "已缴合计") == "10,000.01" and card(page, "未缴合计") == "19,999.99"
     assert "部分缴款" in line_of(page, "史伟") and "9,999.99" in line_of(page, "史伟")
+    assert "2 位合伙人未缴清" in kj.get("/").get_data(as_text=True)  # the accountant's 待办 counts what stands
+    assert "尚有 9,999.99 元未缴" in login(app.test_client(), "shiwei").get("/").get_data(as_text=True)
     assert [(e.amount, e.reversed_by, e.reversal_reason) for e in entries(app, world)] == [
         (Decimal("10000.01"), "", ""), (Decimal("9999.99"), world["kj"], "重复录入")]
     with app.app_context(), tenant(world["group"]):
