@@ -25,6 +25,7 @@ from core.modules import is_enabled
 from core.permissions import get_or_404
 from core.redirects import redirect_back, safe_url
 from core.tenancy import tenant
+from core.versioning import claim
 from plugins.dingtalk import approvals, crypto, services
 from plugins.dingtalk.client import DingTalkError
 from plugins.dingtalk.models import DingTalkBinding
@@ -83,6 +84,7 @@ def set_binding(user_id):
             services.bind(user, userid, current_user.username)
         else:
             services.unbind(user)
+        claim(user)  # the binding is part of the user's account (账号及角色)
         db.session.commit()
     except ValueError as exc:
         db.session.rollback()

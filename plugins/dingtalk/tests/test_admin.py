@@ -11,7 +11,7 @@ from plugins.dingtalk.models import DingTalkBinding
 from plugins.dingtalk.services import parse_process_codes
 from plugins.dingtalk.tests import fake_dingtalk as F
 from plugins.dingtalk.tests.conftest import configure, queued, run_worker
-from tests.conftest import login, post, save
+from tests.conftest import STALE, form_version, login, post, save, two_saves
 from tests.factories import make_user
 
 SETTINGS = "/admin/modules/dingtalk/settings"
@@ -157,12 +157,19 @@ def test_the_bind_button_runs_a_job_and_sends_the_result_to_the_admin(app, world
     assert "未绑定合伙人（aaa_unbound）：未填写手机号" in message.body
 
 
+def test_two_admins_binding_one_user_at_once(app, world):
+    url = f"/dingtalk/bindings/{world['unbound']}"
+    page = two_saves(app, world["admin"], url, {"userid": "first-1"}, {"userid": "second-2"}, page="/dingtalk/bindings")
+    assert STALE in page and bindings(app, world["group"])["aaa_unbound"] == "first-1"
+
+
 def test_an_admin_sets_or_clears_a_userid_by_hand_with_clear_refusals(app, world):
     admin, unbound = login(app.test_client(), world["admin"]), world["unbound"]
 
     def save(userid):
-        return flashes(post(admin, f"/dingtalk/bindings/{unbound}", {"userid": userid},
-                            follow_redirects=True).get_data(as_text=True))
+        url = f"/dingtalk/bindings/{unbound}"
+        version = form_version(admin, "/dingtalk/bindings", url)
+        return flashes(post(admin, url, {"userid": userid, "version": version}, follow_redirects=True).get_data(as_text=True))
 
     assert save("has space") == ["钉钉 userid 只能包含字母、数字、下划线和连字符（最多 64 个）"]
     assert save("dt-aaa_p") == ["钉钉 userid dt-aaa_p 已绑定到 aaa_p"]

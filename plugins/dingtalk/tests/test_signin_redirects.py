@@ -2,7 +2,7 @@
 import pytest
 
 from plugins.dingtalk.tests.test_signin import APP, post_code, signed_in_as
-from tests.conftest import login, post
+from tests.conftest import form_version, login, post
 from tests.test_security import HOSTILE, assert_secured, lands_on_this_site
 
 
@@ -27,6 +27,7 @@ def test_the_micro_app_keeps_a_path_of_this_site_and_sends_the_security_headers(
 
 def test_a_binding_saved_goes_back_only_to_this_site(app, world):
     admin = login(app.test_client(), world["admin"])
-    response = post(admin, f"/dingtalk/bindings/{world['partner']}", {"userid": "dt-aaa_p"},
+    url = f"/dingtalk/bindings/{world['partner']}"
+    response = post(admin, url, {"userid": "dt-aaa_p", "version": form_version(admin, "/dingtalk/bindings", url)},
                     headers={"Referer": "https://evil.example/dingtalk/bindings"})
     assert response.headers["Location"] == "/dingtalk/bindings"
