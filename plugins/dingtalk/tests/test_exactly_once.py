@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from core import outbox, roles
 from core.extensions import db
-from core.models import InboxMessage, Notice
+from core.models import InboxMessage, Notice, User
 from core.models.user import utcnow
 from core.tenancy import tenant
 from plugins.dingtalk import channels as dingtalk_channels
 from plugins.dingtalk import client as dingtalk_client
+from plugins.dingtalk.models import DingTalkBinding
 from plugins.dingtalk.services import bind
 from plugins.dingtalk.tests.conftest import listening_workers, queued, run_worker, wait_until
 from tests.factories import make_user
@@ -23,16 +24,20 @@ RESULT = "/topapi/message/corpconversation/getsendresult"
 
 
 def partners(app, world, count, prefix="p"):
-    """``count`` partners bound to DingTalk userids ``{prefix}NNNN``; their ids."""
-    fake, ids = world["fake"], []
+    """``count`` partners bound to DingTalk userids ``{prefix}NNNN``, written in bulk; their ids."""
+    fake = world["fake"]
     with app.app_context(), tenant(world["group"]):
-        for i in range(count):
-            user = make_user(f"{prefix}{i:04d}", [roles.PARTNER], name=f"合伙人{i:04d}")
-            bind(user, f"{prefix}{i:04d}", "test")
-            fake.add_user(f"{prefix}{i:04d}")
-            ids.append(user.id)
+        users = [User(username=f"{prefix}{i:04d}", name=f"合伙人{i:04d}", password_hash="x") for i in range(count)]
+        db.session.add_all(users)
+        db.session.flush()
+        for user in users:
+            user.set_roles([roles.PARTNER])
+        db.session.add_all(DingTalkBinding(user_id=u.id, userid=u.username, bound_at=utcnow(), bound_by="test")
+                           for u in users)
         db.session.commit()
-    return ids
+        for user in users:
+            fake.add_user(user.username)
+        return [u.id for u in users]
 
 
 def payment_notice(app, world, ids, channels=("dingtalk_work",)) -> int:
@@ -142,11 +147,11 @@ def busy_worker_pid() -> int:
 def test_a_long_call_keeps_its_claim_and_is_never_sent_twice(app, world):
     fake, live = world["fake"], queued()
     ids = partners(live, world, 5)
-    fake.answer_late(ASYNCSEND, 4)  # longer than the lease: only its renewal keeps the sweeper off
-    with listening_workers(2, NOTICE_LEASE=1.5, SWEEP_INTERVAL=0.5, NOTICE_PENDING_GRACE=0):
+    fake.answer_late(ASYNCSEND, 3)  # longer than the lease: only its renewal keeps the sweeper off
+    with listening_workers(2, NOTICE_LEASE=1.0, SWEEP_INTERVAL=0.3, NOTICE_PENDING_GRACE=0):
         payment_notice(live, world, ids)
         assert wait_until(lambda: states(live, world) == {"sent": 5}, 30)
-        time.sleep(1)
+        time.sleep(0.5)
     assert fake.count(ASYNCSEND) == 1 and each_once(fake, "p", 5)
 
 
