@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
-SEAL_ANCHOR = "gentou-seal"  # the element of a page where the seal is shown (its size is the seal's)
 FONT_CSS = 'html { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif; }'
 
 
@@ -100,41 +100,24 @@ def html_to_pdf(html: str, css: str = "", title: str = "") -> bytes:
     return _weasyprint_document(html, css).write_pdf()
 
 
-def html_to_pdf_marked(html: str, css: str, anchor: str) -> tuple[bytes, tuple[int, tuple] | None]:
-    """The PDF, and where the element ``id=anchor`` is: (page index, its box in PDF points
-    (x1, y1, x2, y2)), or None when the document has no such element."""
-    document = _weasyprint_document(html, css)
-    place = None
-    for index, page in enumerate(document.pages):
-        if anchor in page.anchors:
-            x1, top, x2, bottom = (v * 0.75 for v in page.anchors[anchor])  # CSS px -> PDF points
-            height = page.height * 0.75  # PDF's y axis goes up from the bottom of the page
-            place = (index, (x1, height - bottom, x2, height - top))
-            break
-    return document.write_pdf(), place
-
-
-def seal_image(organisation: str, size_mm: int = 40) -> bytes:
-    """The group's seal as a drawn red round stamp (one page of ``size_mm``), for the visible seal."""
-    from markupsafe import escape
-
+def seal_svg(organisation: str, size_mm: int = 40) -> Markup:
+    """The group's seal drawn as a red round stamp (inline SVG), the name along the upper rim."""
     chars = list(organisation)[:18] or ["印"]
-    spread = min(250.0, max(150.0, 26.0 * len(chars)))  # the name runs along the upper rim
+    spread = min(250.0, max(150.0, 26.0 * len(chars)))
     letters = []
     for i, char in enumerate(chars):
         angle = -90 - spread / 2 + spread * (i + 0.5) / len(chars)
         x, y = 50 + 35 * math.cos(math.radians(angle)), 50 + 35 * math.sin(math.radians(angle))
-        letters.append(f'<text x="{x:.2f}" y="{y:.2f}" transform="rotate({angle + 90:.1f} {x:.2f} {y:.2f})">'
-                       f"{escape(char)}</text>")
+        letters.append(Markup('<text x="{:.2f}" y="{:.2f}" transform="rotate({:.1f} {:.2f} {:.2f})">{}</text>').format(
+            x, y, angle + 90, x, y, char))
     star = " ".join(f"{50 + (15 if k % 2 == 0 else 6) * math.cos(math.radians(-90 + 36 * k)):.2f},"
                     f"{50 + (15 if k % 2 == 0 else 6) * math.sin(math.radians(-90 + 36 * k)):.2f}" for k in range(10))
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="{size_mm}mm" height="{size_mm}mm">'
-           '<g fill="#d40000" font-size="12" font-weight="bold" text-anchor="middle" dominant-baseline="central">'
-           '<circle cx="50" cy="50" r="47" fill="none" stroke="#d40000" stroke-width="3"/>'
-           f'<polygon points="{star}"/>{"".join(letters)}'
-           '<text x="50" y="78" font-size="8">电子印章</text></g></svg>')
-    css = f"@page {{ size: {size_mm}mm {size_mm}mm; margin: 0 }} html, body {{ margin: 0 }} svg {{ display: block }}"
-    return html_to_pdf(svg, css)
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="{size_mm}mm" '
+                  f'height="{size_mm}mm"><g fill="#d40000" font-family="Noto Serif CJK SC" font-size="12" font-weight="bold" '
+                  'text-anchor="middle" dominant-baseline="central">'
+                  '<circle cx="50" cy="50" r="47" fill="none" stroke="#d40000" stroke-width="3"/>'
+                  f'<polygon points="{star}"/>{Markup("").join(letters)}'
+                  '<text x="50" y="78" font-size="8">电子印章</text></g></svg>')
 
 
 # Sealing -------------------------------------------------------------------------------------------
@@ -206,35 +189,19 @@ def _signer(p12: bytes, passphrase: bytes):
 
 
 def seal(pdf: bytes, p12: bytes, passphrase: bytes, reason: str, location: str = "Gentou",
-         appendix: bytes | None = None, stamp: tuple[bytes, int, tuple] | None = None) -> bytes:
-    """Apply the group company's digital seal: a PAdES signature over the whole file.
-
-    ``pdf`` is kept byte for byte as the first revision. The sealing revision may add the pages of
-    ``appendix`` (e.g. a signature page) and show ``stamp`` = (one-page PDF image, page index in the
-    appendix, box in points) as the seal's visible appearance."""
-    import tempfile
-
+         appendix: bytes | None = None) -> bytes:
+    """Apply the group company's digital seal: a PAdES signature over the whole file. ``pdf`` stays
+    byte for byte the first revision; the sealing revision adds the pages of ``appendix`` (e.g. a 签署页)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.stamp import StaticStampStyle
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    first_appended = int(writer.root["/Pages"]["/Count"])
     if appendix:
         _append_pages(writer, appendix)
     meta = signers.PdfSignatureMetadata(field_name="GentouSeal", subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason=reason, location=location)
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as image:
-        style, field = None, None
-        if stamp is not None:
-            image.write(stamp[0])
-            image.flush()
-            style = StaticStampStyle.from_pdf_file(image.name, border_width=0, background_opacity=0.9)
-            field = fields.SigFieldSpec("GentouSeal", on_page=first_appended + stamp[1],
-                                        box=tuple(int(round(v)) for v in stamp[2]))
-        # Reserving the space up front spares pyHanko a dummy signature to measure it.
-        return signers.PdfSigner(meta, _signer(p12, passphrase), stamp_style=style, new_field_spec=field).sign_pdf(
-            writer, bytes_reserved=16384).getvalue()
+    # Reserving the space up front spares pyHanko a dummy signature to measure it.
+    return signers.sign_pdf(writer, meta, signer=_signer(p12, passphrase), bytes_reserved=16384).getvalue()
 
 
 def _append_pages(writer, appendix: bytes) -> None:

@@ -163,7 +163,8 @@ def generate(subscription_id: int) -> Agreement | None:
 def _signature_page(agreement: Agreement, read_sha256: str) -> str:
     """The 签署页: the parties as on page 1 (the figures the agreement was generated from), the signing record."""
     values = {"number": agreement.number, "read_sha256": read_sha256, "first": agreement.figures.get("first_party", ""),
-              "second": agreement.figures.get("second_party", ""), "seal_anchor": documents.SEAL_ANCHOR,
+              "second": agreement.figures.get("second_party", ""),
+              "seal": documents.seal_svg(agreement.figures.get("first_party", "")),
               "date": localtime(agreement.signed_at, "%Y-%m-%d"), "username": agreement.user.username,
               "signed_at": localtime(agreement.signed_at, "%Y-%m-%d %H:%M:%S"), "ip": agreement.signed_ip,
               "method": agreement.signed_method}
@@ -200,13 +201,11 @@ def sign(agreement: Agreement, user, password: str, client_ip: str, read_sha256:
     group = db.session.get(GroupCompany, agreement.group_id)
     agreement.signed_at, agreement.signed_by, agreement.signed_ip = utcnow(), user.username, client_ip[:64]
     agreement.signed_method = "密码确认"
-    page, place = documents.html_to_pdf_marked(_signature_page(agreement, read_sha256),
-                                               (DOCUMENT / "signature.css").read_text(encoding="utf-8"),
-                                               documents.SEAL_ANCHOR)
-    stamp = (documents.seal_image(agreement.figures.get("first_party") or group.name), *place) if place else None
+    page = documents.html_to_pdf(_signature_page(agreement, read_sha256),
+                                 (DOCUMENT / "signature.css").read_text(encoding="utf-8"))
     p12, passphrase = _seal_material(seal)
     sealed = documents.seal(data, p12, passphrase, reason=f"{group.name} 事业合伙协议 {agreement.number}",
-                            appendix=page, stamp=stamp)
+                            appendix=page)
     agreement.file_name, agreement.sha256 = _store(agreement.group_id, sealed)
     agreement.state = SEALED
     return agreement
