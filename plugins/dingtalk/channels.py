@@ -117,7 +117,8 @@ class WorkNoticeChannel(Channel):
 
 def check_send_result(task_id: str, sent_at: float, notices: list, attempt: int = 1) -> int:
     """The job after a send: its result, once DingTalk has finished the task: getsendresult answers
-    for every user of the task, or else getsendprogress says done (until then it comes back later).
+    for every user of the task, or else getsendprogress says done (until then it comes back later,
+    asking the progress first).
     Then each listed user's notices by what DingTalk said: a same-day duplicate (143106) was
     delivered by an earlier call; per-minute limits (143103/143104) and failures are sent again
     later; the rest failed. Returns the count of notices no longer counted as delivered."""
@@ -130,7 +131,8 @@ def check_send_result(task_id: str, sent_at: float, notices: list, attempt: int 
         return 0
     client = services.client_for(group_id)
     try:
-        result = client.send_result(task_id)
+        # First the result (usually final by now); a task seen unfinished: its progress first.
+        result = client.send_result(task_id) if attempt == 1 else {}
         if not _answers_everyone(result, notices):
             done = client.send_progress(task_id).get("status") == PROGRESS_DONE
             if not done and attempt < MAX_CHECKS:

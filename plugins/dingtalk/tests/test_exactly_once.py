@@ -194,7 +194,7 @@ def test_inline_mode_reads_the_result_only_when_dingtalk_is_done(app, world):
     assert wait_until(lambda: states(app, world) != {"sent": 2}, 30)
     assert states(app, world) == {"sent": 1, "failed": 1}
     paths = [p for p, _q, _b in fake.calls if p in (PROGRESS, RESULT)]
-    assert paths == [RESULT, PROGRESS, RESULT]  # unfinished: asked again later, nobody marked failed meanwhile
+    assert paths == [RESULT, PROGRESS, PROGRESS, RESULT]  # unfinished at 5 s: nobody marked failed; done at 10 s
     sent_at = fake.tasks[max(fake.tasks)]["at"]
     assert [round(t - sent_at) for p, t in fake.times if p == RESULT] == [5, 10]
 
