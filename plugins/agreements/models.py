@@ -82,6 +82,8 @@ class Agreement(TenantMixin, db.Model):
 
     @property
     def state_label(self) -> str:
+        if self.state == SUPERSEDED and self.signed_at is None:  # replaced before it was signed
+            return str(_l("已作废（已有新版本）"))
         return str(STATE_LABELS.get(self.state, self.state))
 
     @property

@@ -134,7 +134,7 @@ def test_signing_seals_exactly_the_version_the_partner_read(app, world, tmp_path
         new_token = rows[1].token
     mine = partner.get("/agreements/me").get_data(as_text=True)
     form = sign_form(mine, new_token)
-    assert f"/agreements/{token}/sign" not in mine  # the old version can no longer be signed
+    assert f"/agreements/{token}/sign" not in mine and "已作废（已有新版本）" in mine  # the old one can't be signed
     read = partner.get(f"/agreements/{new_token}/view").data
     assert "288,939.99" in pdf_text(read, tmp_path)[0]
     stale = post(partner, f"/agreements/{new_token}/sign", {"sha256": "0" * 64, "password": PASSWORD},
