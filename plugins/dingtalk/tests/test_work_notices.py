@@ -171,3 +171,14 @@ def test_a_long_body_is_cut_to_fit_2048_bytes_and_no_link_without_app_url(app, w
     msg = fake.bodies(ASYNCSEND)[0]["msg"]
     assert msg["msgtype"] == "markdown" and msg["markdown"]["text"].endswith("…")
     assert len(json.dumps(msg, ensure_ascii=False).encode()) <= 2048
+
+
+def test_a_call_over_the_per_minute_limit_waits_a_minute_for_its_notices_only(app, world):
+    fake = world["fake"]
+    fake.fail_next(ASYNCSEND, {"errcode": 143103, "errmsg": "超过每分钟发送上限"})
+    send(app, world, [world["partner"]], title="一")  # the app without Redis: sent in the request
+    send(app, world, [world["accountant_id"]], title="二")
+    first, second = notices(app, world["group"])
+    assert (first.state, first.last_error) == ("pending", "超过钉钉每分钟发送上限 (143103)")
+    assert 59 <= (first.next_attempt_at - first.claimed_at).total_seconds() <= 61
+    assert second.state == "sent" and fake.delivered() == ["dt-aaa_kj"]
