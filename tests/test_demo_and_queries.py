@@ -122,8 +122,8 @@ def add_work(app, group_id, n):
             db.session.add_all([
                 Review(record_table="ledger_entry", record_id=project.id * 2, project_id=project.id, title=f"台账 {i}",
                        state="submitted", submitted_by=accountant.username, submitted_at=now),
-                Review(record_table="ledger_entry", record_id=project.id * 2 + 1, project_id=project.id, title=f"退回 {i}",
-                       state="returned", submitted_by=accountant.username, submitted_at=now, comment="有误"),
+                Review(record_table="ledger_entry", record_id=project.id * 2 + 1, project_id=project.id,
+                       title=f"退回 {i}", state="returned", submitted_by=accountant.username, submitted_at=now, comment="有误"),
                 ProcessInstance(project_id=project.id, kind="ledger_calc", state="running",
                                 initiator_id=accountant.id, started_at=now),
                 ProjectAuthorisation(user_id=accountant.id, project_id=project.id, role=roles.CITY_ACCOUNTANT)])

@@ -17,7 +17,7 @@ ACTIONS = {"create": _l("新建"), "update": _l("修改"), "delete": _l("删除"
            "review:passed": _l("审核通过"), "review:returned": _l("退回"), "review:unlock": _l("解锁编辑"),
            "review:lock": _l("锁定"), "setting": _l("设置"), "password": _l("修改密码"), "reverse": _l("冲销"),
            "fallback": _l("转为系统内审批")}
-# Labels of the columns every module shares; a model names its own with ``info={"label": ...}``.
+# Labels of the columns every module shares; a model names its own in ``__column_labels__``.
 COLUMN_LABELS = {"id": _l("ID"), "group_id": _l("集团"), "project_id": _l("项目"), "company_id": _l("公司"),
                  "user_id": _l("用户"), "name": _l("名称"), "code": _l("编码"), "username": _l("账号"),
                  "mobile": _l("手机"), "email": _l("邮箱"), "active": _l("启用"), "locale": _l("语言"),
@@ -77,11 +77,11 @@ def table_labels() -> dict[str, str]:
 
 
 def column_labels(table: str) -> dict[str, str]:
-    """Column -> its label (``info={"label": ...}`` on the column, else the shared ones), for ``table``."""
+    """Column -> its label, for ``table``: the model's ``__column_labels__``, else the shared ones."""
     labels = {key: str(label) for key, label in COLUMN_LABELS.items()}
     for mapper in db.Model.registry.mappers:
         if mapper.local_table.name == table:
-            labels.update({c.key: str(c.info["label"]) for c in mapper.columns if "label" in c.info})
+            labels.update({key: str(label) for key, label in getattr(mapper.class_, "__column_labels__", {}).items()})
     return labels
 
 

@@ -22,6 +22,15 @@ class Initiation(TenantMixin, db.Model):
     __label__ = _l("立项")
     __tablename__ = "subscription_initiation"
     __audited__ = True
+    __column_labels__ = {"project_company": _l("项目公司"), "land_area": _l("占地面积（㎡）"),
+                         "building_area": _l("总建筑面积（㎡）"), "total_investment": _l("总投资"),
+                         "initiated_on": _l("立项日期"),
+                         "development_months": _l("开发周期（月）"), "initiation_note": _l("立项说明"),
+                         "sales_revenue": _l("销售收入"), "net_profit": _l("净利润"), "net_margin": _l("净利润率（%）"),
+                         "irr": _l("IRR（%）"), "payback_months": _l("现金回正周期（月）"), "capital_peak": _l("资金峰值"),
+                         "financing_ratio": _l("配资比例"), "financing_rate": _l("配资年利率"),
+                         "payee_name": _l("收款户名"), "payee_bank": _l("开户行"), "payee_account": _l("收款账号"),
+                         "payment_deadline": _l("缴款截止日期")}
     __reviewed__ = True  # 方案审核: submitted or passed, the plan's figures are locked
     __review_endpoint__ = "subscription.subscriptions"  # the plan as the reviewer reads it
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +73,7 @@ class TierRatio(TenantMixin, db.Model):
     __tablename__ = "subscription_tier_ratio"
     __table_args__ = (sa.UniqueConstraint("project_id", "tier"),)
     __audited__ = True
+    __column_labels__ = {"tier": _l("层级"), "ratio": _l("合伙投资占比")}
     __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
@@ -122,6 +132,10 @@ class Subscription(TenantMixin, db.Model):
     __tablename__ = "subscription_subscription"
     __table_args__ = (sa.UniqueConstraint("project_id", "user_id"),)
     __audited__ = True
+    __column_labels__ = {"tier": _l("层级"), "min_amount": _l("认购下限"), "max_amount": _l("认购上限"),
+                         "deadline": _l("截至日期"), "subscribed_amount": _l("认购金额"), "subscribed_at": _l("认购时间"),
+                         "investment": _l("投资金额"), "share": _l("占资金峰值比例"), "self_funded": _l("自有资金"),
+                         "financed": _l("配资")}
     __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -163,6 +177,9 @@ class Payment(TenantMixin, db.Model):
     __label__ = _l("缴款")
     __tablename__ = "subscription_payment"
     __audited__ = True
+    __column_labels__ = {"subscription_id": _l("认购"), "paid_on": _l("缴款日期"), "recorded_by": _l("确认人"),
+                         "recorded_at": _l("确认时间"), "reversed_at": _l("冲销时间"), "reversed_by": _l("冲销人"),
+                         "reversal_reason": _l("冲销原因")}
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscription_subscription.id"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)

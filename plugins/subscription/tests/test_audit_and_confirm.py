@@ -72,10 +72,10 @@ def test_audit_log_shows_labels_and_shanghai_times(app, world):
     html = admin.get("/admin/audit-log?table=subscription_payment").get_data(as_text=True)
     assert "&lt;Payment" not in html and "<Payment" not in html
     assert f"#{payment.id}</small> 缴款" in html and "新建" in html and "金额：1000.00" in html
-    assert recorded.strftime("%Y-%m-%d %H:%M:%S") in html  # the recorded time in Asia/Shanghai
+    assert "确认时间：" + recorded.strftime("%Y-%m-%d %H:%M:%S") in html  # the recorded time in Asia/Shanghai
     assert payment.recorded_at.isoformat() not in html
     bulk = admin.get("/admin/audit-log?table=subscription_subscription").get_data(as_text=True)
-    assert f"#{got['shiwei'].id} investment：" in bulk and "{&#39;" not in bulk and "{'" not in bulk
+    assert f"#{got['shiwei'].id} 投资金额：" in bulk and "{&#39;" not in bulk and "{'" not in bulk
     ratios = admin.get("/admin/audit-log?table=subscription_tier_ratio").get_data(as_text=True)
     assert "&lt;TierRatio" not in ratios and re.search(r"</small> 合伙投资占比 #\d+</td>", ratios)
     processes = admin.get("/admin/audit-log?table=core_process").get_data(as_text=True)
