@@ -197,6 +197,11 @@ def sign(agreement: Agreement, user, password: str, client_ip: str, read_sha256:
     seal = active_seal()
     if seal is None:
         raise AgreementError(_("集团尚未设置电子印章，请联系管理员"))
+    claimed = db.session.execute(db.update(Agreement).where(Agreement.id == agreement.id, Agreement.state == GENERATED)
+                                 .values(state=SEALED).execution_options(synchronize_session=False)
+                                 ).rowcount  # a second click waits here, then finds it sealed
+    if not claimed:
+        raise AgreementError(_("该协议已签署或已被取代"))
     data = read(agreement)
     group = db.session.get(GroupCompany, agreement.group_id)
     agreement.signed_at, agreement.signed_by, agreement.signed_ip = utcnow(), user.username, client_ip[:64]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from core import documents
 from core.extensions import db
+from core.models import AuditLog
 from core.models.user import utcnow
 from core.tenancy import tenant
 from plugins.agreements import services
@@ -226,3 +227,32 @@ def test_a_stored_template_with_a_url_previews_as_a_message_and_safe_images_pass
     assert old.status_code in (200, 400) and "模板不能加载外部文件" in old.get_data(as_text=True)
 
 
+
+
+def test_two_signatures_at_once_seal_one_file_and_the_other_is_told(app, world):
+    import threading
+    token = world["tokens"][world["partner"]]
+    clients = [login(app.test_client(), world["partner"]) for _ in range(2)]
+    form = sign_form(clients[0].get("/agreements/me").get_data(as_text=True), token)
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', c.get("/agreements/me").get_data(as_text=True)).group(1)
+              for c in clients]
+    start, pages = threading.Barrier(2), [None, None]
+
+    def click(i):
+        start.wait()
+        pages[i] = clients[i].post(f"/agreements/{token}/sign", data={**form, "password": PASSWORD,
+                                                                       "csrf_token": tokens[i]},
+                                   follow_redirects=True).get_data(as_text=True)
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted("协议已签署并加盖电子印章" in p for p in pages) == [False, True]
+    assert any("该协议已签署或已被取代" in p for p in pages)
+    with app.app_context(), tenant(world["group"]):
+        row = db.session.scalar(sa.select(Agreement).where(Agreement.token == token))
+        assert row.state == "sealed" and services.read(row)
+        audited = db.session.scalars(sa.select(AuditLog).where(AuditLog.record_table == "agreements_agreement",
+                                                               AuditLog.record_id == str(row.id))).all()
+        assert [(a.before or {}).get("state") for a in audited if (a.after or {}).get("state") == "sealed"] == [
+            "generated"]
