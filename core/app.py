@@ -28,6 +28,8 @@ def _install_session_events() -> None:
         jobs.install(Session)
         from core import review
         review.install(Session)
+        from core.processes import attachments
+        attachments.install(Session)
         _session_events_installed = True
 
 

@@ -4,18 +4,72 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 CENT = Decimal("0.01")
-_NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_NUMBER = re.compile(r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")
+
+
+class ExactNumeric(sa.types.TypeDecorator):
+    """NUMERIC(precision, scale) that gives back exactly the Decimal it was given, on every database.
+
+    PostgreSQL keeps NUMERIC exactly. SQLite would keep it as a float (9999999999999999.99 comes back
+    as 10000000000000000), so there the column holds the value scaled to an integer (cents for money),
+    which SQLite stores, compares and sums exactly; the declared column type stays NUMERIC(p, s).
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+
+    @property
+    def integer_digits(self) -> int:
+        return self.precision - self.scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_ScaledInteger(self.precision, self.scale))
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(Decimal(value).scaleb(self.scale).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name != "sqlite":
+            return Decimal(value)
+        return Decimal(int(value)).scaleb(-self.scale)
+
+
+class _ScaledInteger(sa.Numeric):
+    """SQLite's side of ExactNumeric: declared NUMERIC(p, s), values passed through as integers."""
+
+    def bind_processor(self, dialect):
+        return None
+
+    def result_processor(self, dialect, coltype):
+        return None
+
+
+MONEY = ExactNumeric(18, 2)      # amounts: at most 16 integer digits, 2 places
+PERCENT = ExactNumeric(7, 3)     # percent points: 3.310 = 3.310 %
 
 
 class AmountError(ValueError):
     """Text that is not an amount; the message is for the user."""
 
 
-def parse_decimal(text: str, places: int, label: str = "") -> Decimal:
-    """"1,234.50" -> Decimal("1234.50"); refuses "abc", "1.234" (for 2 places), "1,23"."""
+def parse_decimal(text: str, places: int, label: str = "", digits: int = MONEY.integer_digits,
+                  signed: bool = False) -> Decimal:
+    """"1,234.50" -> Decimal("1234.50"); refuses "abc", "1.234" (for 2 places), "1,23", more than
+    ``digits`` integer digits (what the column holds) and, unless ``signed``, a negative number."""
     raw = (text or "").strip().replace("，", ",")
     if not _NUMBER.match(raw):
         raise AmountError(_("%(label)s不是有效的数字：%(text)s", label=label, text=text))
@@ -23,18 +77,30 @@ def parse_decimal(text: str, places: int, label: str = "") -> Decimal:
     if len(fraction) > places:
         raise AmountError(_("%(label)s最多 %(n)s 位小数", label=label, n=places))
     try:
-        return Decimal(raw.replace(",", "")).quantize(Decimal(1).scaleb(-places))
+        value = Decimal(raw.replace(",", "")).quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:
         raise AmountError(_("%(label)s不是有效的数字：%(text)s", label=label, text=text)) from None
+    if value < 0 and not signed:
+        raise AmountError(_("%(label)s不能为负数", label=label))
+    largest = Decimal(10) ** digits - Decimal(1).scaleb(-places)
+    if abs(value) > largest:
+        raise AmountError(_("%(label)s不能大于 %(max)s", label=label, max=f"{largest:,}"))
+    return value
 
 
-def parse_money(text: str, label: str = "") -> Decimal:
-    return parse_decimal(text, 2, label)
+def parse_column(text: str, column, label: str = "", signed: bool = False) -> Decimal:
+    """Parse for a model column of type ExactNumeric: its places and integer digits are the limits."""
+    kind = column.property.columns[0].type if hasattr(column, "property") else column.type
+    return parse_decimal(text, kind.scale, label, kind.integer_digits, signed)
+
+
+def parse_money(text: str, label: str = "", signed: bool = False) -> Decimal:
+    return parse_decimal(text, MONEY.scale, label, MONEY.integer_digits, signed)
 
 
 def parse_percent(text: str, label: str = "") -> Decimal:
     """"3.310" or "3.310%" -> Decimal("3.310") (percent points, three places)."""
-    return parse_decimal((text or "").strip().rstrip("%"), 3, label)
+    return parse_decimal((text or "").strip().rstrip("%"), PERCENT.scale, label, PERCENT.integer_digits)
 
 
 def round_cents(value: Decimal) -> Decimal:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core import roles
 from core.declarations import MenuItem
 from core.extensions import db
+from core.review import RecordLocked
 from core.redirects import redirect_back
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -119,6 +120,13 @@ def install(app) -> None:
     @app.errorhandler(404)
     def _not_found(exc):
         return render_template("errors/error.html", code=404, message=_("页面不存在。")), 404
+
+    @app.errorhandler(RecordLocked)
+    def _locked(exc):
+        """A change to a locked record, wherever it was flushed (a query's autoflush too): the message."""
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect_back(url_for("home.index"))
 
     @app.errorhandler(StaleDataError)
     def _stale(exc):

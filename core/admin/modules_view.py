@@ -6,6 +6,8 @@ from flask_login import current_user
 from core.admin import bp
 from core.extensions import db
 from core import settings
+from core.forms import parse_integer
+from core.money import AmountError
 from core.models.module import ModuleState
 from core.modules import ModuleError, disable, enable, enabled_modules
 from core.versioning import claim
@@ -56,7 +58,11 @@ def _valid(setting, value: str) -> bool:
     if setting.valid is not None and not setting.valid(value):
         return False
     if setting.kind == "int":
-        return value.isdigit()
+        try:
+            parse_integer(value, str(setting.label), maximum=2 ** 63 - 1)
+        except AmountError:
+            return False
+        return True
     if setting.kind == "url":
         return value.startswith(("http://", "https://"))
     return True

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
 
 from core.models.user import utcnow
 
@@ -90,9 +91,29 @@ def store(group_id: int, project_id: int, filename: str, data: bytes, uploader: 
     folder = storage_root() / str(group_id)
     folder.mkdir(exist_ok=True)
     (folder / token).write_bytes(data)
+    from core.extensions import db
+    db.session.info.setdefault(_UNSAVED, []).append(folder / token)
     return Attachment(group_id=group_id, token=token, project_id=project_id, process_id=process_id,
                       filename=Path(filename).name[:200], content_type=CONTENT_TYPES[extension], size=len(data),
                       sha256=hashlib.sha256(data).hexdigest(), uploaded_by=uploader, uploaded_at=utcnow())
+
+
+_UNSAVED = "gentou_unsaved_files"
+
+
+def install(session_class) -> None:
+    """A stored file lives only if the transaction that refers to it commits: on any refusal,
+    rollback or error its file is removed from disk again."""
+
+    @event.listens_for(session_class, "after_commit")
+    def _keep(session):
+        session.info.pop(_UNSAVED, None)
+
+    @event.listens_for(session_class, "after_transaction_end")
+    def _discard(session, transaction):
+        if transaction.parent is None:
+            for path in session.info.pop(_UNSAVED, []):
+                path.unlink(missing_ok=True)
 
 
 def path_of(attachment) -> Path:

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from core import spreadsheet
+from core.forms import max_length
+from core.models import User
 from core.money import AmountError, parse_money
 
 HEADERS = ["账号", "姓名", "层级", "认购下限", "认购上限", "截至日期"]
@@ -52,10 +54,10 @@ def parse(data: bytes, tier_by_label: dict[str, str]) -> tuple[list[ImportRow], 
     """Rows of an uploaded template, and every problem as "第N行：reason" (row numbers as in Excel)."""
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
+        lines = iter(list(sheet.iter_rows(values_only=True)))  # a truncated file fails here, not later
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         return [], [_("文件不是有效的 Excel 工作簿（.xlsx）")]
     rows, problems = [], []
-    lines = sheet.iter_rows(values_only=True)
     header = [str(c or "").strip() for c in next(lines, [])]
     if header[:len(HEADERS)] != HEADERS:
         return [], [_("表头应为：%(h)s（请使用导出的模板）", h="、".join(HEADERS))]
@@ -68,6 +70,8 @@ def parse(data: bytes, tier_by_label: dict[str, str]) -> tuple[list[ImportRow], 
             username = spreadsheet.read_text(username).strip()
             if not username:
                 raise ValueError(_("账号为空"))
+            if len(username) > max_length(User.username):
+                raise ValueError(_("%(label)s最多 %(n)s 个字", label=_("账号"), n=max_length(User.username)))
             tier = tier_by_label.get(spreadsheet.read_text(tier_label).strip())
             if tier is None:
                 raise ValueError(_("层级“%(t)s”无效，应为：%(all)s", t=tier_label or "", all="、".join(tier_by_label)))

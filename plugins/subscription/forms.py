@@ -6,7 +6,10 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from core.money import AmountError, parse_decimal, parse_money, parse_percent
+from core.forms import max_length, parse_integer
+from core.money import AmountError, parse_column, parse_money, parse_percent
+
+MAX_ROWS = 200  # rows of one repeated form (股东, 关键节点)
 
 
 class FormReader:
@@ -15,14 +18,16 @@ class FormReader:
     def __init__(self, form):
         self.form, self.errors = form, {}
 
-    def text(self, name: str, label: str, required: bool = False, max_length: int = 200) -> str:
+    def text(self, name: str, label: str, column, required: bool = False) -> str:
+        """Text for ``column`` (``Model.attr``), as long as the column holds at most."""
         value = (self.form.get(name) or "").strip()
+        limit = max_length(column)
         if required and not value:
             self.errors[name] = _("请填写%(label)s", label=label)
         elif "<" in value or ">" in value:
             self.errors[name] = _("%(label)s中不能有<、>符号", label=label)
-        elif len(value) > max_length:
-            self.errors[name] = _("%(label)s最多 %(n)s 个字", label=label, n=max_length)
+        elif limit is not None and len(value) > limit:
+            self.errors[name] = _("%(label)s最多 %(n)s 个字", label=label, n=limit)
         return value
 
     def _number(self, name, label, parse, required):
@@ -38,7 +43,7 @@ class FormReader:
             return None
 
     def money(self, name: str, label: str, required: bool = False, minimum: Decimal | None = Decimal("0")):
-        value = self._number(name, label, parse_money, required)
+        value = self._number(name, label, lambda raw, lab: parse_money(raw, lab, signed=minimum is None), required)
         if value is not None and minimum is not None and value < minimum:
             self.errors[name] = _("%(label)s不能小于 %(min)s", label=label, min=minimum)
         return value
@@ -49,17 +54,23 @@ class FormReader:
             self.errors[name] = _("%(label)s须在 0 至 100 之间", label=label)
         return value
 
-    def decimal(self, name: str, label: str, places: int = 2):
-        return self._number(name, label, lambda raw, lab: parse_decimal(raw, places, lab), False)
+    def decimal(self, name: str, label: str, column):
+        """A number not below 0 with the places and integer digits of ``column`` (e.g. an area)."""
+        return self._number(name, label, lambda raw, lab: parse_column(raw, column, lab), False)
 
-    def integer(self, name: str, label: str):
+    def integer(self, name: str, label: str, maximum: int = 2_147_483_647):
         raw = (self.form.get(name) or "").strip()
         if not raw:
             return None
-        if not raw.isdigit():
-            self.errors[name] = _("%(label)s须为整数", label=label)
+        try:
+            return parse_integer(raw, label, maximum)
+        except AmountError as exc:
+            self.errors[name] = str(exc)
             return None
-        return int(raw)
+
+    def rows(self) -> int:
+        """How many rows a repeated form posted (its hidden ``rows``), at most MAX_ROWS."""
+        return self.integer("rows", _("行数"), MAX_ROWS) or 0
 
     def date(self, name: str, label: str, required: bool = False):
         raw = (self.form.get(name) or "").strip()

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.money import MONEY, PERCENT, ExactNumeric
 from core.tenancy import TenantMixin
 
-MONEY = sa.Numeric(18, 2)
-PERCENT = sa.Numeric(7, 3)
+AREA = ExactNumeric(14, 2)  # ㎡
 TIERS = {"holding": _l("控股集团"), "realestate": _l("置业集团"), "city": _l("城市公司"), "other": _l("其它")}
 
 
@@ -37,8 +37,8 @@ class Initiation(TenantMixin, db.Model):
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), unique=True)
     # 基础信息
     project_company: Mapped[str] = mapped_column(sa.String(120), default="")
-    land_area: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
-    building_area: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    land_area: Mapped[Decimal | None] = mapped_column(AREA)
+    building_area: Mapped[Decimal | None] = mapped_column(AREA)
     total_investment: Mapped[Decimal | None] = mapped_column(MONEY)
     # 立项信息
     initiated_on: Mapped[dt.date | None]
@@ -148,7 +148,7 @@ class Subscription(TenantMixin, db.Model):
     subscribed_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     subscribed_at: Mapped[dt.datetime | None]
     investment: Mapped[Decimal | None] = mapped_column(MONEY)        # 投资金额 (测算, then edited)
-    share: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))  # of the capital peak, percent
+    share: Mapped[Decimal | None] = mapped_column(ExactNumeric(9, 6))  # of the capital peak, percent
     self_funded: Mapped[Decimal | None] = mapped_column(MONEY)
     financed: Mapped[Decimal | None] = mapped_column(MONEY)          # 配资
     version: Mapped[int] = mapped_column(default=1)

@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import documents, roles
 from core.extensions import db
+from core.forms import limits, max_length
 from core.models import GroupCompany
 from core.versioning import expect
 from plugins.agreements import context, services
@@ -28,6 +29,9 @@ def templates():
         name = (request.form.get("name") or "").strip() or current.name
         html, css = request.form.get("html", ""), request.form.get("css", "")
         try:
+            if len(name) > max_length(AgreementTemplate.name):
+                raise documents.TemplateProblem(_("%(label)s最多 %(n)s 个字", label=_("模板名称"),
+                                                  n=max_length(AgreementTemplate.name)))
             row = services.save_template(current_user.group_id, name, html, css, current_user.username)
             expect(current.version)
             try:
@@ -42,7 +46,8 @@ def templates():
     versions = db.session.scalars(db.select(AgreementTemplate).order_by(AgreementTemplate.version.desc())).all()
     db.session.commit()  # keeps the built-in template as version 1 once it has been shown
     return render_template("agreements/templates.html", name=name, html=html, css=css, error=error,
-                           versions=versions, placeholders=context.PLACEHOLDERS, seal=services.active_seal())
+                           versions=versions, placeholders=context.PLACEHOLDERS, seal=services.active_seal(),
+                           limits=limits(AgreementTemplate))
 
 
 @bp.route("/admin/templates/<int:template_id>/preview.pdf")

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from core import outbox, roles
 from core.extensions import db
+from core.forms import limits
 from core.models import User, UserRole
 from core.review import RecordLocked
 from plugins.subscription import excel, services
@@ -25,7 +26,7 @@ def partners(project_id):
     errors = {}
     if request.method == "POST":
         reader = FormReader(request.form)
-        username = reader.text("username", _("账号"), required=True)
+        username = reader.text("username", _("账号"), User.username, required=True)
         tier = request.form.get("tier", "")
         if tier not in TIERS:
             reader.errors["tier"] = _("请选择层级")
@@ -35,7 +36,7 @@ def partners(project_id):
         if low is not None and high is not None and high < low:
             reader.errors["max_amount"] = _("认购上限不能小于认购下限")
         user = _partner_users([username]).get(username) if username else None
-        if username and user is None:
+        if username and user is None and "username" not in reader.errors:
             reader.errors["username"] = _("没有账号为 %(u)s 的合伙人", u=username)
         elif user and db.session.scalar(db.select(Subscription.id).where(
                 Subscription.project_id == project.id, Subscription.user_id == user.id)):
@@ -48,7 +49,7 @@ def partners(project_id):
             flash(_("已添加 %(name)s", name=user.name), "success")
             return redirect(url_for("subscription.partners", project_id=project.id))
     rows = services.subscriptions(project.id)
-    return render_template("subscription/partners.html", project=project, rows=rows, errors=errors,
+    return render_template("subscription/partners.html", project=project, rows=rows, errors=errors, limits=limits(User),
                            form=request.form if errors else None, tiers=TIERS)
 
 

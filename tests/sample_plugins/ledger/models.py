@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
+from core.money import MONEY
 from core.tenancy import TenantMixin
 
 
@@ -13,5 +14,5 @@ class LedgerEntry(TenantMixin, db.Model):
     __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(18, 2))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
     note: Mapped[str] = mapped_column(sa.String(200), default="")

@@ -1,0 +1,97 @@
+"""What every form of the app shares: limits read from the model, WTForms' own messages in the user's
+language, and strict whole numbers.
+
+A text field may hold what its column holds and no more: ``max_length(Model.attr)`` is that limit, for
+WTForms forms (``ModelForm`` adds it to every text field named after a column of its ``model``), for
+forms read by hand and for imports; the page gets it as ``maxlength``.
+"""
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from core.money import AmountError
+
+# WTForms' built-in messages its own Chinese catalogue lacks (a crafted value of a multiple choice
+# was refused in English); any other message it cannot translate gets the general one.
+BUILTIN_MESSAGES = {
+    "'%(value)s' is not a valid choice for this field.": _l("“%(value)s”不是有效的选项"),
+    "'%(value)s' are not valid choices for this field.": _l("“%(value)s”不是有效的选项"),
+}
+INVALID = _l("输入无效")
+
+
+class _Translations:
+    """WTForms' translations: its own catalogue, and for Chinese what that catalogue misses."""
+
+    @staticmethod
+    def _chinese(english: str, translated: str) -> str:
+        if translated != english or not (get_locale() and get_locale().language == "zh"):
+            return translated
+        return str(BUILTIN_MESSAGES.get(english, INVALID))
+
+    def gettext(self, string):
+        return self._chinese(string, wtforms_translations.gettext(string))
+
+    def ngettext(self, singular, plural, n):
+        translated = wtforms_translations.ngettext(singular, plural, n)
+        return self._chinese(singular if n == 1 else plural, translated)
+
+
+TRANSLATIONS = _Translations()
+
+
+def max_length(column) -> int | None:
+    """The length of a String column (``Model.attr`` or a Column); None for unbounded text."""
+    column = column.property.columns[0] if hasattr(column, "property") else column
+    return getattr(column.type, "length", None)
+
+
+def limits(model) -> dict[str, int]:
+    """Every String column of ``model`` and its length, for ``maxlength`` on pages built by hand."""
+    return {c.name: c.type.length for c in model.__table__.columns if getattr(c.type, "length", None)}
+
+
+def length_message():
+    return _l("最多 %(max)d 个字")
+
+
+class Form(FlaskForm):
+    """The base of every WTForms form: built-in messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return TRANSLATIONS
+
+
+class ModelForm(Form):
+    """A form editing ``model``: each text field named after one of its String columns is limited to
+    that column's length (checked, and rendered as ``maxlength``)."""
+
+    model = None
+
+    class Meta(Form.Meta):
+        def bind_field(self, form, unbound_field, options):
+            column = form.model.__table__.columns.get(options["name"]) if form.model is not None else None
+            limit = max_length(column) if column is not None else None
+            if limit and issubclass(unbound_field.field_class, (StringField, TextAreaField, PasswordField)):
+                validators = list(unbound_field.kwargs.get("validators") or [])
+                validators.append(Length(max=limit, message=length_message()))
+                return unbound_field.bind(form=form, validators=validators, **options)
+            return unbound_field.bind(form=form, **options)
+
+
+def parse_integer(text: str, label: str, maximum: int = 2_147_483_647) -> int:
+    """A whole number written with the digits 0–9 only ('²'.isdigit() is true, int('²') fails), at
+    most ``maximum`` (an INTEGER column's largest by default)."""
+    raw = (text or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise AmountError(_("%(label)s须为整数", label=label))
+    if len(raw) > len(str(maximum)) or int(raw) > maximum:
+        raise AmountError(_("%(label)s不能大于 %(max)s", label=label, max=maximum))
+    return int(raw)

@@ -1,0 +1,70 @@
+"""Bad input to the host's forms: a message in the user's language, 200/400, nothing saved, no file left."""
+import io
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from core import settings
+from core.extensions import db
+from core.models import User
+from core.processes.models import Attachment, ProcessInstance
+from core.tenancy import tenant
+from tests.conftest import login, post
+from tests.factories import make_tenant
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        t = make_tenant("AAA", modules=["ledger"])
+        return {"group": t.group.id, "project": t.project.id, "accountant": t.accountant.username,
+                "admin": t.admin.username}
+
+
+def test_a_crafted_role_is_refused_in_chinese_and_no_user_is_made(app, world):
+    admin = login(app.test_client(), world["admin"])
+    response = post(admin, "/admin/users/new", {"username": "zhangsan", "name": "张三", "company_id": "0",
+                                                "roles": ["superuser"], "password": "long-enough-9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "“superuser”不是有效的选项" in page and "is not a valid choice" not in page
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(User.id).where(User.username == "zhangsan")) is None
+
+
+def test_admin_text_fields_are_limited_to_their_columns(app, world):
+    admin = login(app.test_client(), world["admin"])
+    form = admin.get("/admin/users/new").get_data(as_text=True)
+    assert 'maxlength="60"' in form and 'maxlength="20"' in form  # 账号/姓名, 手机
+    response = post(admin, "/admin/users/new", {"username": "lisi", "name": "李" * 61, "company_id": "0",
+                                                "mobile": "1" * 21, "password": "long-enough-9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count("最多 60 个字") == 1 and "最多 20 个字" in page
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(User.id).where(User.username == "lisi")) is None
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999", "-1", "1.5"])
+def test_an_integer_setting_takes_ascii_digits_only(app, world, value):
+    admin = login(app.test_client(), world["admin"])
+    page = post(admin, "/admin/modules/ledger/settings", {"retries": value}).get_data(as_text=True)
+    assert "格式不正确：重试次数" in page
+    with app.app_context():
+        assert settings.values(world["group"], "ledger")["retries"] == "3"
+
+
+def test_a_refused_start_leaves_no_attachment_on_disk(app, world):
+    folder = os.path.join(app.config["ATTACHMENT_DIR"], str(world["group"]))
+    kj = login(app.test_client(), world["accountant"])
+    assert post(kj, f"/processes/projects/{world['project']}/start/ledger_calc", {},
+                content_type="multipart/form-data").status_code == 302
+    stored_before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    response = post(kj, f"/processes/projects/{world['project']}/start/ledger_calc",
+                    {"attachments": [(io.BytesIO(b"%PDF-1.4 x"), "计算表.pdf")]}, content_type="multipart/form-data",
+                    follow_redirects=True)
+    assert response.status_code == 200 and "离职退休测算已发起，不能重复发起" in response.get_data(as_text=True)
+    assert (set(os.listdir(folder)) if os.path.isdir(folder) else set()) == stored_before
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance)) == 1
