@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core import settings
 from core.extensions import db
 from core.models import User
-from core.processes.models import Attachment, ProcessInstance
+from core.processes.models import Attachment, ProcessInstance, Review
 from core.tenancy import tenant
 from tests.conftest import login, post
 from tests.factories import make_tenant
@@ -19,7 +19,7 @@ def world(app):
     with app.app_context():
         t = make_tenant("AAA", modules=["ledger"])
         return {"group": t.group.id, "project": t.project.id, "accountant": t.accountant.username,
-                "admin": t.admin.username}
+                "admin": t.admin.username, "hh": t.business_admin.username}
 
 
 def test_a_crafted_role_is_refused_in_chinese_and_no_user_is_made(app, world):
@@ -68,3 +68,23 @@ def test_a_refused_start_leaves_no_attachment_on_disk(app, world):
     with app.app_context(), tenant(world["group"]):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance)) == 1
+
+
+def test_comments_and_reasons_longer_than_their_columns_are_refused(app, world):
+    kj, hh = login(app.test_client(), world["accountant"]), login(app.test_client(), world["hh"])
+    post(kj, f"/processes/projects/{world['project']}/start/ledger_calc", {}, content_type="multipart/form-data")
+    with app.app_context(), tenant(world["group"]):
+        process_id = db.session.scalar(sa.select(ProcessInstance.id))
+    page = post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "意" * 501},
+                follow_redirects=True).get_data(as_text=True)
+    assert "审批意见最多 500 个字" in page
+    page = post(hh, f"/processes/{process_id}/reset", {"reason": "因" * 501}, follow_redirects=True).get_data(as_text=True)
+    assert "重置原因最多 500 个字" in page
+    entry_id = int(post(kj, f"/ledger/projects/{world['project']}/entries", {"amount": "5.00", "note": "测算"}).data)
+    review_id = int(post(kj, f"/ledger/entries/{entry_id}/submit").data)
+    page = post(hh, f"/reviews/{review_id}/decide", {"decision": "pass", "comment": "同" * 501},
+                follow_redirects=True).get_data(as_text=True)
+    assert "审核意见最多 500 个字" in page
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.get(ProcessInstance, process_id).state == "running"
+        assert db.session.get(Review, review_id).state == "submitted"

@@ -5,14 +5,19 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
+from core.forms import max_length
 from core.money import AmountError, parse_money, parse_percent
 from core.processes.attachments import AttachmentError, check
 from core.processes.kinds import ProcessKind
 
 
-def no_angle_brackets(label: str, text: str) -> str | None:
+def no_angle_brackets(label: str, text: str, column=None) -> str | None:
+    """The problem of a free text: angle brackets, or (given its ``column``) more than the column holds."""
     if "<" in text or ">" in text:
         return _("%(label)s中不能有<、>符号", label=label)
+    limit = max_length(column) if column is not None else None
+    if limit is not None and len(text) > limit:
+        return _("%(label)s最多 %(n)s 个字", label=label, n=limit)
     return None
 
 
