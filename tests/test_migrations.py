@@ -63,3 +63,33 @@ def test_core_branch_alone_builds_the_host(tmp_path):
     with app.app_context():
         tables = set(sa.inspect(db.engine).get_table_names())
     assert "core_project" in tables and "ledger_entry" not in tables
+
+
+def test_sqlite_numbers_written_before_exact_numeric_read_back_the_same(tmp_path):
+    """h4a_exact_numeric: NUMERIC values SQLite kept as REAL or INTEGER become scaled integers."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.tenancy import tenant
+    url = database_url()
+    if not url.startswith("sqlite"):
+        pytest.skip("only SQLite stored money as a float")
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/old.db", plugins=["plugins.subscription"])
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0001_subscription"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for pid, amount in ((1, 1234.5), (2, 100), (3, 0.01)):  # as Numeric(18, 2) left them on SQLite
+                conn.execute(sa.text("INSERT INTO subscription_payment (id, group_id, subscription_id, project_id, "
+                                     "paid_on, amount, recorded_by, recorded_at) VALUES (:id, 1, 1, 1, :on, :amount, "
+                                     "'kj', :at)"), {"id": pid, "on": dt.date(2030, 1, 1), "amount": amount,
+                                                     "at": dt.datetime(2030, 1, 1)})
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    from plugins.subscription.models import Payment
+    with app.app_context(), tenant(1):
+        amounts = db.session.scalars(sa.select(Payment.amount).order_by(Payment.id)).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert amounts == [Decimal("1234.50"), Decimal("100.00"), Decimal("0.01")]
