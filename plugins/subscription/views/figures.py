@@ -10,7 +10,6 @@ from core import review as reviews
 from core.extensions import db
 from core.models import NoticeBatch
 from core.money import AmountError, parse_money
-from core.review import RecordLocked
 from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.models import TIERS, Subscription
@@ -20,12 +19,9 @@ ZERO = Decimal("0.00")
 
 
 def _commit(message: str) -> None:
-    try:
-        db.session.commit()
-        flash(message, "success")
-    except RecordLocked as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    """Commit; a change to a locked plan is answered by the host (core.ui) with the lock message."""
+    db.session.commit()
+    flash(message, "success")
 
 
 @bp.route("/projects/<int:project_id>/subscriptions")

@@ -12,7 +12,7 @@ from core.extensions import db
 from core.forms import limits
 from core.models import Project
 from core.permissions import projects_query
-from core.review import RecordLocked, is_editable
+from core.review import is_editable
 from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.forms import FormReader
@@ -30,14 +30,9 @@ INITIATION_FIELDS = [  # (name, label, kind)
 
 
 def _save(message: str):
-    try:
-        db.session.commit()
-    except RecordLocked as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return False
+    """Commit; a change to the locked plan is answered by the host (core.ui) with the lock message."""
+    db.session.commit()
     flash(message, "success")
-    return True
 
 
 @bp.route("/")
@@ -69,8 +64,8 @@ def initiation(project_id):
             claim(plan)
             for name, value in values.items():
                 setattr(plan, name, value)
-            if _save(_("已保存")):
-                return redirect(url_for("subscription.initiation", project_id=project.id))
+            _save(_("已保存"))
+            return redirect(url_for("subscription.initiation", project_id=project.id))
     return render_template("subscription/initiation.html", project=project, plan=plan, fields=INITIATION_FIELDS,
                            errors=errors, form=request.form if errors else None, editable=is_editable(plan),
                            limits=limits(Initiation))
@@ -101,8 +96,8 @@ def shareholders(project_id):
             for row in rows:
                 db.session.delete(row)
             db.session.add_all([Shareholder(project_id=project.id, name=n, ours=o, stake=s) for n, o, s in submitted])
-            if _save(_("已保存")):
-                return redirect(url_for("subscription.shareholders", project_id=project.id))
+            _save(_("已保存"))
+            return redirect(url_for("subscription.shareholders", project_id=project.id))
     return render_template("subscription/shareholders.html", project=project, rows=rows, errors=errors,
                            submitted=submitted, plan=services.initiation(project), limits=limits(Shareholder))
 
@@ -127,8 +122,8 @@ def milestones(project_id):
             for row in rows:
                 db.session.delete(row)
             db.session.add_all(wanted)
-            if _save(_("已保存")):
-                return redirect(url_for("subscription.milestones", project_id=project.id))
+            _save(_("已保存"))
+            return redirect(url_for("subscription.milestones", project_id=project.id))
     return render_template("subscription/milestones.html", project=project, rows=rows, errors=errors,
                            plan=services.initiation(project), limits=limits(Milestone),
                            form=request.form if errors else None, posted_rows=posted_rows)
@@ -161,8 +156,8 @@ def peak(project_id):
                 row = existing.get(tier) or TierRatio(project_id=project.id, tier=tier)
                 row.ratio = ratio
                 db.session.add(row)
-            if _save(_("已保存")):
-                return redirect(url_for("subscription.peak", project_id=project.id))
+            _save(_("已保存"))
+            return redirect(url_for("subscription.peak", project_id=project.id))
     tier_ratios = services.ratios(project.id)
     tier_pots = services.pots(plan.capital_peak, tier_ratios)
     return render_template("subscription/peak.html", project=project, plan=plan, ratios=tier_ratios, pots=tier_pots,

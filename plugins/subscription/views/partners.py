@@ -7,7 +7,6 @@ from core import outbox, roles
 from core.extensions import db
 from core.forms import limits
 from core.models import User, UserRole
-from core.review import RecordLocked
 from plugins.subscription import excel, services
 from plugins.subscription.forms import FormReader
 from plugins.subscription.models import TIERS, Subscription
@@ -64,12 +63,8 @@ def remove_partner(project_id, subscription_id):
         flash(_("%(name)s 已认购，不能移出名单", name=row.user.name), "danger")
     else:
         db.session.delete(row)
-        try:
-            db.session.commit()
-            flash(_("已移出 %(name)s", name=row.user.name), "success")
-        except RecordLocked as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
+        db.session.commit()
+        flash(_("已移出 %(name)s", name=row.user.name), "success")
     return redirect(url_for("subscription.partners", project_id=project.id))
 
 
@@ -111,12 +106,7 @@ def import_partners(project_id):
     for subscription, r in changed:
         subscription.tier, subscription.deadline = r.tier, r.deadline
         subscription.min_amount, subscription.max_amount = r.min_amount, r.max_amount
-    try:
-        db.session.commit()
-    except RecordLocked as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("subscription.partners", project_id=project.id))
+    db.session.commit()
     flash(_("已导入：新增 %(added)s 名，更新 %(changed)s 名，%(same)s 名未变", added=len(added), changed=len(changed),
             same=len(rows) - len(added) - len(changed)), "success")
     return redirect(url_for("subscription.partners", project_id=project.id))
