@@ -1,0 +1,249 @@
+"""The figures of the stage: batches, 本金分配测算 (A, B), 利润分配测算 (F by tier), hand edits, approval."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from core import review as reviews
+from core.audit import record_action, record_updates
+from core.extensions import db
+from core.models.user import utcnow
+from core.money import round_cents, split
+from plugins.distribution.models import ZERO, DistributionBatch, DistributionLine
+from plugins.subscription import services as subscription
+from plugins.subscription.models import TIERS, Payment, Subscription
+from plugins.subscription.services import _update_rows  # the stage's guarded bulk write, one statement
+
+FIGURES = ("principal", "interest", "other", "profit")
+DAYS_IN_YEAR = Decimal(365)
+
+
+class DistributionError(ValueError):
+    """A refused change; the message is for the user."""
+
+
+def batches(project_id: int) -> list[DistributionBatch]:
+    order = sa.case({"principal": 0, "profit": 1, "liquidation": 2}, value=DistributionBatch.kind)
+    return db.session.scalars(db.select(DistributionBatch).where(DistributionBatch.project_id == project_id)
+                              .order_by(order, DistributionBatch.number)).all()
+
+
+def lines(batch_id: int) -> list[DistributionLine]:
+    return db.session.scalars(db.select(DistributionLine).options(joinedload(DistributionLine.user)).where(DistributionLine.batch_id == batch_id)
+                              .order_by(_tier_order(), DistributionLine.id)).all()
+
+
+def project_lines(project_id: int) -> list[DistributionLine]:
+    """Every line of every batch of a project, in one query."""
+    return db.session.scalars(db.select(DistributionLine).options(joinedload(DistributionLine.user)).where(DistributionLine.project_id == project_id)
+                              .order_by(_tier_order(), DistributionLine.id)).all()
+
+
+def _tier_order():
+    return sa.case({tier: i for i, tier in enumerate(TIERS)}, value=DistributionLine.tier, else_=len(TIERS))
+
+
+def is_editable(batch: DistributionBatch) -> bool:
+    return batch.approved_at is None and reviews.is_editable(batch)
+
+
+def ensure_editable(batch: DistributionBatch) -> None:
+    if not is_editable(batch):
+        raise DistributionError(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=batch.label))
+
+
+def create(project, kind: str) -> DistributionBatch:
+    """新建分配批次: one line per partner with a confirmed investment; 第N次 counted per project."""
+    if kind not in ("principal", "profit", "liquidation"):
+        raise DistributionError(_("分配类型无效"))
+    if not subscription.is_approved(project.id, subscription.INITIATION_PROCESS):
+        raise DistributionError(_("须先完成：%(label)s", label=_("事业合伙立项")))
+    existing = [b for b in batches(project.id) if b.kind == kind]
+    if kind != "profit" and existing:
+        raise DistributionError(_("本项目已有%(label)s批次", label=existing[0].label))
+    batch = DistributionBatch(project_id=project.id, group_id=project.group_id, kind=kind, number=len(existing) + 1)
+    db.session.add(batch)
+    db.session.flush()
+    members = db.session.execute(db.select(Subscription.id, Subscription.user_id, Subscription.tier,
+                                           Subscription.investment)
+                                 .where(Subscription.project_id == project.id, Subscription.investment > 0)).all()
+    if members:
+        db.session.execute(sa.insert(DistributionLine.__table__), [
+            {"group_id": project.group_id, "batch_id": batch.id, "project_id": project.id, "subscription_id": m.id,
+             "user_id": m.user_id, "tier": m.tier, "principal": ZERO, "interest": ZERO, "other": ZERO,
+             "profit": ZERO, "version": 1} for m in members])
+    return batch
+
+
+def delete(batch: DistributionBatch) -> None:
+    """删除当前批次: only before it is sent to review."""
+    if reviews.review_of(batch) is not None or batch.approved_at is not None:
+        raise DistributionError(_("已送审的批次不能删除"))
+    db.session.execute(sa.delete(DistributionLine.__table__).where(DistributionLine.batch_id == batch.id))
+    db.session.delete(batch)
+
+
+def _rows(batch_id: int):
+    return db.session.execute(db.select(DistributionLine.id, DistributionLine.subscription_id, DistributionLine.tier, DistributionLine.principal, DistributionLine.interest,
+                                        DistributionLine.other, DistributionLine.profit, DistributionLine.version)
+                              .where(DistributionLine.batch_id == batch_id).order_by(_tier_order(), DistributionLine.id)).all()
+
+
+def write(batch: DistributionBatch, action: str, changes: list[tuple[object, dict]]) -> None:
+    """Store many lines' figures at once, each guarded by its version, with one audit entry holding every
+    line's before and after."""
+    if not changes:
+        return
+    table = DistributionLine.__table__
+    columns = sorted(changes[0][1])
+    if _update_rows(table, columns, changes) != len(changes):
+        raise DistributionError(_("分配明细已被他人修改，请刷新后重试"))
+    record_updates(db.session, batch.group_id, table.name, [(
+        f"batch:{batch.id}", f"{batch.label} · {action}",
+        {str(row.id): {c: getattr(row, c) for c in columns} for row, _v in changes},
+        {str(row.id): values for row, values in changes})])
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, DistributionLine) and obj.batch_id == batch.id:
+            db.session.expire(obj)
+
+
+def paid_on(project_id: int) -> dict[int, dt.date]:
+    """The day each partner's payments were complete (subscription id -> last payment standing)."""
+    return dict(db.session.execute(db.select(Payment.subscription_id, sa.func.max(Payment.paid_on))
+                                   .where(Payment.project_id == project_id, Payment.reversed_at.is_(None),
+                                          Payment.kind == "payment")
+                                   .group_by(Payment.subscription_id)).all())
+
+
+def interest_start_setting(group_id: int) -> str:
+    from core.settings import get
+    return get(group_id, "distribution", "interest_start")
+
+
+def interest_starts(project) -> dict[int, dt.date]:
+    """When each partner's 配资 starts bearing interest: by the module's setting, the day their payment was
+    complete (default) or the plan's 缴款截止日期."""
+    if interest_start_setting(project.group_id) == "deadline":
+        deadline = subscription.initiation(project).payment_deadline
+        return {sid: deadline for sid in paid_on(project.id)} if deadline else {}
+    return paid_on(project.id)
+
+
+def interest(financed: Decimal, annual_rate: Decimal, start: dt.date, end: dt.date) -> Decimal:
+    """资金利息 of the financed part: financed × rate × days / 365, to the cent, as a negative number."""
+    return -round_cents(financed * annual_rate / 100 * (end - start).days / DAYS_IN_YEAR)
+
+
+def returned_principal(project_id: int, before: DistributionBatch) -> dict[int, Decimal]:
+    """Principal already distributed by approved batches (subscription id -> sum of A)."""
+    return {sid: Decimal(total) for sid, total in db.session.execute(
+        db.select(DistributionLine.subscription_id, sa.func.sum(DistributionLine.principal)).join(DistributionBatch, DistributionBatch.id == DistributionLine.batch_id)
+        .where(DistributionLine.project_id == project_id, DistributionBatch.approved_at.is_not(None), DistributionBatch.id != before.id)
+        .group_by(DistributionLine.subscription_id)).all()}
+
+
+def compute_principal(project, batch: DistributionBatch) -> Decimal:
+    """本金分配测算: A = confirmed investment (less principal already returned), B = 资金利息 from the day
+    the partner's payment was complete to the 分配日期; C stays. Returns the total of D."""
+    ensure_editable(batch)
+    if batch.distributed_on is None:
+        raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
+    plan = subscription.initiation(project)
+    invested = dict(db.session.execute(db.select(Subscription.id, Subscription.investment)
+                                       .where(Subscription.project_id == project.id)).all())
+    financed = dict(db.session.execute(db.select(Subscription.id, Subscription.financed)
+                                       .where(Subscription.project_id == project.id)).all())
+    starts, returned = interest_starts(project), returned_principal(project.id, batch)
+    changes, problems, total = [], [], ZERO
+    for row in _rows(batch.id):
+        principal = (invested.get(row.subscription_id) or ZERO) - returned.get(row.subscription_id, ZERO)
+        owed = financed.get(row.subscription_id) or ZERO
+        start = starts.get(row.subscription_id)
+        if owed and start is None:
+            problems.append(row.subscription_id)
+            continue
+        if start is not None and start > batch.distributed_on:
+            raise DistributionError(_("缴款日期 %(paid)s 晚于分配日期 %(on)s，不能计算资金利息",
+                                      paid=start.isoformat(), on=batch.distributed_on.isoformat()))
+        charge = interest(owed, plan.financing_rate, start, batch.distributed_on) if owed else ZERO
+        total += principal + charge
+        values = {"principal": principal, "interest": charge}
+        if (row.principal, row.interest) != (principal, charge):
+            changes.append((row, values))
+    if problems:
+        raise DistributionError(_("%(n)s 位合伙人尚无缴款记录，不能计算资金利息", n=len(problems)))
+    write(batch, _l("本金分配测算"), changes)
+    return total
+
+
+def tier_totals(net_profit: Decimal, ratio: Decimal, tier_ratios: dict[str, Decimal]) -> dict[str, Decimal]:
+    """本次分配信息: each tier's total = profit × tier ratio × this batch's ratio, to the cent."""
+    return {tier: round_cents(net_profit * r / 100 * ratio / 100) for tier, r in tier_ratios.items()}
+
+
+def compute_profit(project, batch: DistributionBatch) -> dict[str, Decimal]:
+    """利润分配测算: each tier's total shared in proportion to principal, largest remainder, so each tier
+    adds up to its total exactly. Returns the tier totals."""
+    ensure_editable(batch)
+    missing = [str(label) for value, label in ((batch.net_profit, _l("锦艺方预计净利润")),
+                                               (batch.ratio, _l("本次分配比例"))) if value is None]
+    if missing:
+        raise DistributionError(_("请填写%(label)s", label="、".join(missing)))
+    totals = tier_totals(batch.net_profit, batch.ratio, subscription.ratios(project.id))
+    invested = dict(db.session.execute(db.select(Subscription.id, Subscription.investment)
+                                       .where(Subscription.project_id == project.id)).all())
+    rows, changes = _rows(batch.id), []
+    for tier, total in totals.items():
+        members = [r for r in rows if r.tier == tier]
+        shares = split(total, [invested.get(r.subscription_id) or ZERO for r in members]) if members else []
+        changes += [(r, {"profit": f}) for r, f in zip(members, shares) if r.profit != f]
+    write(batch, _l("利润分配测算"), changes)
+    return totals
+
+
+def set_by_hand(batch: DistributionBatch, by_hand: bool) -> None:
+    """解锁编辑 / 锁定 of a batch's amounts for hand entry (business admin; the view checks the role)."""
+    if batch.approved_at is not None:
+        raise DistributionError(_("已审批的分配不能修改"))
+    if batch.by_hand == by_hand:
+        return
+    batch.by_hand = by_hand
+    record_action(db.session, batch.group_id, "distribution:unlock" if by_hand else "distribution:lock",
+                  DistributionBatch.__tablename__, batch.id, batch.label, before={"by_hand": not by_hand}, after={"by_hand": by_hand})
+
+
+def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscription: dict[int, dict]) -> int:
+    """Hand-typed or imported amounts (subscription id -> {figure: amount}), in one guarded write."""
+    ensure_editable(batch)
+    if not batch.by_hand:
+        raise DistributionError(_("请先由业务管理员解锁编辑"))
+    changes = []
+    for row in _rows(batch.id):
+        values = values_by_subscription.get(row.subscription_id)
+        if values and any(getattr(row, k) != v for k, v in values.items()):
+            changes.append((row, {f: values.get(f, getattr(row, f)) for f in FIGURES}))
+    write(batch, action, changes)
+    return len(changes)
+
+
+def mark_approved(batch: DistributionBatch) -> bool:
+    """Approval process passed: the batch's figures are final (claimed once, audited)."""
+    now = utcnow()
+    done = db.session.execute(sa.update(DistributionBatch).where(DistributionBatch.id == batch.id, DistributionBatch.approved_at.is_(None))
+                              .values(approved_at=now).execution_options(synchronize_session=False)).rowcount
+    if done:
+        record_action(db.session, batch.group_id, "distribution:approved", DistributionBatch.__tablename__, batch.id,
+                      batch.label, before={"approved_at": None}, after={"approved_at": now.isoformat(timespec="seconds")})
+        db.session.refresh(batch)
+    return bool(done)
+
+
+def amounts(batch_id: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """(partner ids, what each receives: E + F, as text) for the events."""
+    rows = lines(batch_id)
+    return tuple(r.user_id for r in rows), tuple(f"{r.with_other + r.profit:.2f}" for r in rows)

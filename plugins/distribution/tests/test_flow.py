@@ -1,0 +1,130 @@
+"""A principal batch computed, sent back, edited, approved through its process, and notified on its date by a
+real RQ worker; the partner then sees it in 个人中心."""
+import datetime as dt
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from core.extensions import db
+from core.models import InboxMessage
+from core.processes.models import ProcessInstance, Review
+from core.tenancy import tenant
+from core.worker import make_worker
+from plugins.distribution.events import DistributionApproved, DistributionPaid
+from plugins.distribution.tests.helpers import (batch_url, batch_row, flashes, make_world, new_batch, page_url)
+from tests.conftest import login, make_app, post, save
+from tests.sample_plugins.event_recorder.hooks import EVENTS
+
+REDIS_URL = os.environ.get("GENTOU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PAID = dt.date(2024, 1, 15)
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return make_world(partners=[("shiwei", "史伟", "realestate", "746428.00", PAID),
+                                    ("jintao", "金涛", "realestate", "288940.00", PAID),
+                                    ("liuqiao", "刘乔", "city", "288940.00", PAID)])
+
+
+def review_id(app, world, batch_id):
+    with app.app_context(), tenant(world["group"]):
+        return db.session.scalar(sa.select(Review.id).where(Review.record_table == "distribution_batch",
+                                                            Review.record_id == batch_id))
+
+
+def run_process(app, world, kj, hh, code):
+    response = post(kj, f"/processes/projects/{world['project']}/start/{code}", {"description": "请审批"},
+                    content_type="multipart/form-data")
+    assert response.status_code == 302, flashes(kj.get(f"/processes/projects/{world['project']}").get_data(as_text=True))
+    with app.app_context(), tenant(world["group"]):
+        process_id = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.kind == code))
+    assert post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"}).status_code == 302
+
+
+def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world):
+    import redis
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    queued = make_app(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL)
+    kj, hh = login(queued.test_client(), world["kj"]), login(queued.test_client(), world["hh"])
+    batch = new_batch(queued, world, kj, "principal")
+    today = dt.date.today()
+    assert save(kj, batch_url(world, batch), {"distributed_on": today.isoformat(), "note": ""},
+                page=page_url(world, batch)).status_code == 302
+    assert post(kj, batch_url(world, batch, "compute")).status_code == 302
+    days = (today - PAID).days
+    page = kj.get(page_url(world, batch)).get_data(as_text=True)
+    # 配资 40 % of 746,428.00 = 298,571.20 at 6 % a year from the day paid to the 分配日期
+    from decimal import ROUND_HALF_UP, Decimal
+    charge = (Decimal("298571.20") * Decimal("0.06") * days / 365).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert f"-{charge:,}" in page and f"{Decimal('746428.00') - charge:,}" in page
+    # the business admin cannot be stopped from reading, but cannot compute; an accountant sends it to review
+    assert post(hh, batch_url(world, batch, "compute")).status_code == 403
+    assert post(kj, batch_url(world, batch, "submit")).status_code == 302
+    refused = post(kj, batch_url(world, batch, "compute"), follow_redirects=True).get_data(as_text=True)
+    assert "本金分配正在审核或已审核通过，需业务管理员解锁后才能修改" in flashes(refused)[0]
+    assert post(hh, f"/reviews/{review_id(queued, world, batch)}/decide",
+                {"decision": "return", "comment": "请补充其它调整项"}).status_code == 302
+    assert "请补充其它调整项" in kj.get(page_url(world, batch)).get_data(as_text=True)
+    lines = re.findall(r'name="other-(\d+)"', kj.get(page_url(world, batch)).get_data(as_text=True))
+    assert save(kj, batch_url(world, batch), {"distributed_on": today.isoformat(), f"other-{lines[0]}": "1,000.00"},
+                page=page_url(world, batch)).status_code == 302
+    assert post(kj, batch_url(world, batch, "submit")).status_code == 302
+    assert post(hh, f"/reviews/{review_id(queued, world, batch)}/decide",
+                {"decision": "pass", "comment": "同意"}).status_code == 302
+    EVENTS.clear()
+    run_process(queued, world, kj, hh, "distribution_principal")
+    approved = [e for e in EVENTS if isinstance(e, DistributionApproved)]
+    assert len(approved) == 1 and approved[0].batch_id == batch and len(approved[0].user_ids) == 3
+    assert batch_row(queued, world, batch).approved_at is not None
+    assert batch_row(queued, world, batch).notified_at is None  # the job waits for a worker
+    make_worker(queued, connection).work(burst=True, with_scheduler=False)
+    assert batch_row(queued, world, batch).notified_at is not None
+    paid = [e for e in EVENTS if isinstance(e, DistributionPaid)]
+    assert len(paid) == 1 and paid[0].amounts == approved[0].amounts
+    with queued.app_context(), tenant(world["group"]):
+        inbox = db.session.scalars(sa.select(InboxMessage.title).where(
+            InboxMessage.recipient_id == world["users"]["shiwei"])).all()
+    assert any("分配通知" in t for t in inbox)
+    # approved figures are locked, for edits and imports alike
+    assert "已审批" in kj.get(page_url(world, batch)).get_data(as_text=True)
+    refused = post(kj, batch_url(world, batch, "compute"), follow_redirects=True).get_data(as_text=True)
+    assert "需业务管理员解锁后才能修改" in flashes(refused)[0]
+    # the partner's 个人中心
+    mine = login(queued.test_client(), "shiwei").get("/distribution/me").get_data(as_text=True)
+    assert "本金分配" in mine and "746,428.00" in mine and f"-{charge:,}" in mine and "已发送" in mine
+    connection.flushdb()
+
+
+def test_a_later_distribution_date_waits_for_its_day(app, world):
+    import redis
+    from rq.registry import ScheduledJobRegistry
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    queued = make_app(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL)
+    kj, hh = login(queued.test_client(), world["kj"]), login(queued.test_client(), world["hh"])
+    batch = new_batch(queued, world, kj, "principal")
+    later = dt.date.today() + dt.timedelta(days=3)
+    assert save(kj, batch_url(world, batch), {"distributed_on": later.isoformat()}, page=page_url(world, batch)
+                ).status_code == 302
+    assert post(kj, batch_url(world, batch, "compute")).status_code == 302
+    assert post(kj, batch_url(world, batch, "submit")).status_code == 302
+    assert post(hh, f"/reviews/{review_id(queued, world, batch)}/decide", {"decision": "pass"}).status_code == 302
+    run_process(queued, world, kj, hh, "distribution_principal")
+    make_worker(queued, connection).work(burst=True, with_scheduler=False)
+    assert batch_row(queued, world, batch).notified_at is None
+    with queued.app_context():
+        registry = ScheduledJobRegistry(queued.config["RQ_QUEUE"], connection=connection)
+        jobs = registry.get_job_ids()
+        assert len(jobs) == 1
+        when = registry.get_scheduled_time(jobs[0])
+    assert when.date() >= later - dt.timedelta(days=1)  # midnight of the day, local time, stored in UTC
+    # the business admin may send it at once
+    sent = post(hh, batch_url(world, batch, "notify"), follow_redirects=True).get_data(as_text=True)
+    assert "已向 3 位合伙人发送分配通知" in flashes(sent)[0]
+    again = post(hh, batch_url(world, batch, "notify"), follow_redirects=True).get_data(as_text=True)
+    assert "该批次的分配通知已发送" in flashes(again)[0]
+    connection.flushdb()
