@@ -256,3 +256,12 @@ def test_two_signatures_at_once_seal_one_file_and_the_other_is_told(app, world):
                                                                AuditLog.record_id == str(row.id))).all()
         assert [(a.before or {}).get("state") for a in audited if (a.after or {}).get("state") == "sealed"] == [
             "generated"]
+
+
+def test_a_template_name_longer_than_its_column_is_refused(app, world):
+    admin = login(app.test_client(), world["admin"])
+    response = post(admin, "/agreements/admin/templates", {"name": "长" * 121, "html": "<p>x</p>", "css": ""})
+    assert response.status_code in (200, 400) and "模板名称最多 120 个字" in response.get_data(as_text=True)
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(sa.func.max(AgreementTemplate.version))) == 1
+    assert 'maxlength="120"' in admin.get("/agreements/admin/templates").get_data(as_text=True)
