@@ -28,6 +28,18 @@ def _batch_or_404(project, batch_id: int) -> DistributionBatch:
     return batch
 
 
+def _done(action) -> bool:
+    """Run ``action`` and commit; a refused change is rolled back and its message flashed."""
+    try:
+        action()
+        db.session.commit()
+        return True
+    except services.DistributionError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return False
+
+
 def _back(project, batch=None):
     return redirect(url_for("distribution.batches", project_id=project.id, batch=batch.id if batch else None))
 
@@ -84,15 +96,11 @@ def batches(project_id):
 @bp.route("/projects/<int:project_id>/batches/new", methods=["POST"])
 def new_batch(project_id):
     project = staff_project(project_id)
-    try:
-        batch = services.create(project, request.form.get("kind", ""))
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    made = []
+    if not _done(lambda: made.append(services.create(project, request.form.get("kind", "")))):
         return _back(project)
-    flash(_("已新建分配批次：%(label)s", label=batch.label), "success")
-    return _back(project, batch)
+    flash(_("已新建分配批次：%(label)s", label=made[0].label), "success")
+    return _back(project, made[0])
 
 
 @bp.route("/projects/<int:project_id>/batches/<int:batch_id>", methods=["POST"])
@@ -130,17 +138,13 @@ def compute(project_id, batch_id):
     """分配测算: 本金分配测算 (A, B) and/or 利润分配测算 (F), as the batch's kind asks."""
     project = staff_project(project_id)
     batch = _batch_or_404(project, batch_id)
-    try:
+    def compute_all():
         if batch.kind in ("principal", "liquidation"):
             services.compute_principal(project, batch)
         if batch.kind == "profit" or (batch.kind == "liquidation" and batch.net_profit is not None):
             services.compute_profit(project, batch)
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(project, batch)
-    flash(_("已测算并保存"), "success")
+    if _done(compute_all):
+        flash(_("已测算并保存"), "success")
     return _back(project, batch)
 
 
@@ -151,14 +155,8 @@ def unlock(project_id, batch_id):
     if not current_user.has_role(roles.BUSINESS_ADMIN):
         abort(403)
     batch = _batch_or_404(project, batch_id)
-    try:
-        services.set_by_hand(batch, request.form.get("by_hand") == "1")
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(project, batch)
-    flash(_("已解锁编辑") if batch.by_hand else _("已锁定"), "success")
+    if _done(lambda: services.set_by_hand(batch, request.form.get("by_hand") == "1")):
+        flash(_("已解锁编辑") if batch.by_hand else _("已锁定"), "success")
     return _back(project, batch)
 
 
@@ -178,14 +176,9 @@ def edit_lines(project_id, batch_id):
     if reader.errors:
         flash("；".join(sorted(set(reader.errors.values()))), "danger")
         return _back(project, batch)
-    try:
-        changed = services.apply_hand_rows(batch, _("手工填写"), values)
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(project, batch)
-    flash(_("已保存 %(n)s 位合伙人的分配金额", n=changed), "success")
+    changed = []
+    if _done(lambda: changed.append(services.apply_hand_rows(batch, _("手工填写"), values))):
+        flash(_("已保存 %(n)s 位合伙人的分配金额", n=changed[0]), "success")
     return _back(project, batch)
 
 
@@ -214,14 +207,9 @@ def import_lines(project_id, batch_id):
     if problems:
         return render_template("distribution/import_result.html", project=project, batch=batch,
                                problems=problems), 400
-    try:
-        changed = services.apply_hand_rows(batch, _("导入"), found)
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return _back(project, batch)
-    flash(_("已导入 %(n)s 行，%(m)s 位合伙人的金额有变化", n=len(found), m=changed), "success")
+    changed = []
+    if _done(lambda: changed.append(services.apply_hand_rows(batch, _("导入"), found))):
+        flash(_("已导入 %(n)s 行，%(m)s 位合伙人的金额有变化", n=len(found), m=changed[0]), "success")
     return _back(project, batch)
 
 
@@ -249,13 +237,8 @@ def submit(project_id, batch_id):
 def delete(project_id, batch_id):
     project = staff_project(project_id)
     batch = _batch_or_404(project, batch_id)
-    try:
-        label = batch.label
-        services.delete(batch)
-        db.session.commit()
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+    label = batch.label
+    if not _done(lambda: services.delete(batch)):
         return _back(project, batch)
     flash(_("已删除分配批次：%(label)s", label=label), "success")
     return _back(project)
