@@ -154,15 +154,15 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
     if batch.distributed_on is None:
         raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
     plan = subscription.initiation(project)
-    invested = dict(db.session.execute(db.select(Subscription.id, Subscription.investment)
-                                       .where(Subscription.project_id == project.id)).all())
-    financed = dict(db.session.execute(db.select(Subscription.id, Subscription.financed)
-                                       .where(Subscription.project_id == project.id)).all())
+    members = {r.id: r for r in db.session.execute(db.select(Subscription.id, Subscription.investment,
+                                                              Subscription.financed)
+                                                    .where(Subscription.project_id == project.id))}
     starts, returned = interest_starts(project), returned_principal(project.id, batch)
     changes, problems, total = [], [], ZERO
     for row in _rows(batch.id):
-        principal = (invested.get(row.subscription_id) or ZERO) - returned.get(row.subscription_id, ZERO)
-        owed = financed.get(row.subscription_id) or ZERO
+        member = members[row.subscription_id]
+        principal = (member.investment or ZERO) - returned.get(row.subscription_id, ZERO)
+        owed = member.financed or ZERO
         start = starts.get(row.subscription_id)
         if owed and start is None:
             problems.append(row.subscription_id)
