@@ -63,6 +63,8 @@ def create(project, kind: str) -> DistributionBatch:
         raise DistributionError(_("分配类型无效"))
     if not subscription.is_approved(project.id, subscription.INITIATION_PROCESS):
         raise DistributionError(_("须先完成：%(label)s", label=_("事业合伙立项")))
+    if liquidated(project.id):
+        raise DistributionError(_("项目已清算，不能再新建分配批次"))
     existing = [b for b in batches(project.id) if b.kind == kind]
     if kind != "profit" and existing:
         raise DistributionError(_("本项目已有%(label)s批次", label=existing[0].label))
@@ -139,17 +141,21 @@ def interest(financed: Decimal, annual_rate: Decimal, start: dt.date, end: dt.da
     return -round_cents(financed * annual_rate / 100 * (end - start).days / DAYS_IN_YEAR)
 
 
-def returned_principal(project_id: int, before: DistributionBatch) -> dict[int, Decimal]:
-    """Principal already distributed by approved batches (subscription id -> sum of A)."""
-    return {sid: Decimal(total) for sid, total in db.session.execute(
-        db.select(DistributionLine.subscription_id, sa.func.sum(DistributionLine.principal)).join(DistributionBatch, DistributionBatch.id == DistributionLine.batch_id)
-        .where(DistributionLine.project_id == project_id, DistributionBatch.approved_at.is_not(None), DistributionBatch.id != before.id)
+def already_distributed(project_id: int, before: DistributionBatch) -> dict[int, tuple[Decimal, Decimal]]:
+    """Principal returned and interest charged by the approved batches (subscription id -> (ΣA, ΣB))."""
+    return {sid: (Decimal(a), Decimal(b)) for sid, a, b in db.session.execute(
+        db.select(DistributionLine.subscription_id, sa.func.sum(DistributionLine.principal),
+                  sa.func.sum(DistributionLine.interest))
+        .join(DistributionBatch, DistributionBatch.id == DistributionLine.batch_id)
+        .where(DistributionLine.project_id == project_id, DistributionBatch.approved_at.is_not(None),
+               DistributionBatch.id != before.id)
         .group_by(DistributionLine.subscription_id)).all()}
 
 
 def compute_principal(project, batch: DistributionBatch) -> Decimal:
-    """本金分配测算: A = confirmed investment (less principal already returned), B = 资金利息 from the day
-    the partner's payment was complete to the 分配日期; C stays. Returns the total of D."""
+    """本金分配测算: A = confirmed investment, B = 资金利息 from the day the partner's payment was complete to
+    the 分配日期; C stays. A 清算分配 takes what approved batches have not yet returned or charged.
+    Returns the total of D."""
     ensure_editable(batch)
     if batch.distributed_on is None:
         raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
@@ -157,11 +163,12 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
     members = {r.id: r for r in db.session.execute(db.select(Subscription.id, Subscription.investment,
                                                               Subscription.financed)
                                                     .where(Subscription.project_id == project.id))}
-    starts, returned = interest_starts(project), returned_principal(project.id, batch)
+    starts, done = interest_starts(project), already_distributed(project.id, batch)
     changes, problems, total = [], [], ZERO
     for row in _rows(batch.id):
         member = members[row.subscription_id]
-        principal = (member.investment or ZERO) - returned.get(row.subscription_id, ZERO)
+        returned, charged = done.get(row.subscription_id, (ZERO, ZERO))
+        principal = (member.investment or ZERO) - returned
         owed = member.financed or ZERO
         start = starts.get(row.subscription_id)
         if owed and start is None:
@@ -170,7 +177,7 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
         if start is not None and start > batch.distributed_on:
             raise DistributionError(_("缴款日期 %(paid)s 晚于分配日期 %(on)s，不能计算资金利息",
                                       paid=start.isoformat(), on=batch.distributed_on.isoformat()))
-        charge = interest(owed, plan.financing_rate, start, batch.distributed_on) if owed else ZERO
+        charge = (interest(owed, plan.financing_rate, start, batch.distributed_on) if owed else ZERO) - charged
         total += principal + charge
         values = {"principal": principal, "interest": charge}
         if (row.principal, row.interest) != (principal, charge):
@@ -241,6 +248,13 @@ def mark_approved(batch: DistributionBatch) -> bool:
                       batch.label, before={"approved_at": None}, after={"approved_at": now.isoformat(timespec="seconds")})
         db.session.refresh(batch)
     return bool(done)
+
+
+def liquidated(project_id: int) -> bool:
+    """清算: the project's 清算分配 is approved; its accounts are closed."""
+    return db.session.scalar(db.select(DistributionBatch.id).where(
+        DistributionBatch.project_id == project_id, DistributionBatch.kind == "liquidation",
+        DistributionBatch.approved_at.is_not(None))) is not None
 
 
 def amounts(batch_id: int) -> tuple[tuple[int, ...], tuple[str, ...]]:

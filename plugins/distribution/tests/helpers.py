@@ -121,3 +121,28 @@ def add_partners(world, count: int, prefix: str, tier: str = "city", amount: str
              "amount": value, "recorded_by": "test", "recorded_at": utcnow(), "kind": "payment",
              "reversed_by": "", "reversal_reason": ""} for sid in subscriptions])
         db.session.commit()
+
+
+def review_id(app, world, batch_id):
+    from core.processes.models import Review
+    with app.app_context(), tenant(world["group"]):
+        return db.session.scalar(sa.select(Review.id).where(Review.record_table == "distribution_batch",
+                                                            Review.record_id == batch_id))
+
+
+def run_process(app, world, kj, hh, code):
+    """发起 the process ``code`` as the accountant, approved in the app by the business admin."""
+    response = post(kj, f"/processes/projects/{world['project']}/start/{code}", {"description": "请审批"},
+                    content_type="multipart/form-data")
+    assert response.status_code == 302, flashes(kj.get(f"/processes/projects/{world['project']}").get_data(as_text=True))
+    with app.app_context(), tenant(world["group"]):
+        process_id = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.kind == code)
+                                       .order_by(ProcessInstance.id.desc()))
+    assert post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"}).status_code == 302
+
+
+def approve(app, world, kj, hh, batch_id, code):
+    """送审, 审核通过, then the batch's process approved."""
+    assert post(kj, batch_url(world, batch_id, "submit")).status_code == 302
+    assert post(hh, f"/reviews/{review_id(app, world, batch_id)}/decide", {"decision": "pass"}).status_code == 302
+    run_process(app, world, kj, hh, code)

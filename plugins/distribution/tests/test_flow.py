@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.models import InboxMessage
-from core.processes.models import ProcessInstance, Review
 from core.tenancy import tenant
 from core.worker import make_worker
 from plugins.distribution.events import DistributionApproved, DistributionPaid
-from plugins.distribution.tests.helpers import (batch_url, batch_row, flashes, make_world, new_batch, page_url)
+from plugins.distribution.tests.helpers import (batch_row, batch_url, flashes, make_world, new_batch, page_url,
+                                                review_id, run_process)
 from tests.conftest import login, make_app, post, save
 from tests.sample_plugins.event_recorder.hooks import EVENTS
 
@@ -27,21 +27,6 @@ def world(app):
         return make_world(partners=[("shiwei", "史伟", "realestate", "746428.00", PAID),
                                     ("jintao", "金涛", "realestate", "288940.00", PAID),
                                     ("liuqiao", "刘乔", "city", "288940.00", PAID)])
-
-
-def review_id(app, world, batch_id):
-    with app.app_context(), tenant(world["group"]):
-        return db.session.scalar(sa.select(Review.id).where(Review.record_table == "distribution_batch",
-                                                            Review.record_id == batch_id))
-
-
-def run_process(app, world, kj, hh, code):
-    response = post(kj, f"/processes/projects/{world['project']}/start/{code}", {"description": "请审批"},
-                    content_type="multipart/form-data")
-    assert response.status_code == 302, flashes(kj.get(f"/processes/projects/{world['project']}").get_data(as_text=True))
-    with app.app_context(), tenant(world["group"]):
-        process_id = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.kind == code))
-    assert post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"}).status_code == 302
 
 
 def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world):

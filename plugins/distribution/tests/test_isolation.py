@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from core.tenancy import tenant
-from plugins.distribution.tests.helpers import (add_partners, batch_url, make_world, new_batch, page_url)
+from plugins.distribution.tests.helpers import (add_partners, approve, batch_url, make_world, new_batch, page_url)
 from tests.conftest import login, post, save
 from tests.test_demo_and_queries import QueryCounter
 
@@ -67,19 +67,7 @@ def test_a_partner_sees_only_their_own_rows_and_account(app, worlds):
         save(kj, batch_url(a, batch), {"distributed_on": "2025-01-01", "net_profit": "1,000,000.00", "ratio": "50.000"},
              page=page_url(a, batch))
         post(kj, batch_url(a, batch, "compute"))
-        post(kj, batch_url(a, batch, "submit"))
-        with app.app_context(), tenant(a["group"]):
-            from core.processes.models import Review
-            review = db.session.scalar(sa.select(Review.id).where(Review.record_id == batch,
-                                                                  Review.record_table == "distribution_batch"))
-        post(hh, f"/reviews/{review}/decide", {"decision": "pass"})
-        code = "distribution_principal" if kind == "principal" else "distribution_profit_1"
-        assert post(kj, f"/processes/projects/{a['project']}/start/{code}", {"description": "请审批"},
-                    content_type="multipart/form-data").status_code == 302
-        with app.app_context(), tenant(a["group"]):
-            from core.processes.models import ProcessInstance
-            process = db.session.scalar(sa.select(ProcessInstance.id).where(ProcessInstance.kind == code))
-        post(hh, f"/processes/{process}/decide", {"decision": "approve", "comment": "同意"})
+        approve(app, a, kj, hh, batch, "distribution_principal" if kind == "principal" else "distribution_profit_1")
     partner = login(app.test_client(), "aaa_p1")
     assert save(partner, "/distribution/me", {"holder": "甲", "bank": "建设银行", "number": "6217 0000 1234 5678"}
                 ).status_code == 302

@@ -1,5 +1,6 @@
 """The 测算 rules: interest over awkward dates, profit tiers that do not divide evenly, refused inputs, hand edits."""
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,8 @@ from core.extensions import db
 from core.models import AuditLog
 from core.tenancy import tenant
 from plugins.distribution.models import DistributionLine
-from plugins.distribution.tests.helpers import (batch_url, flashes, make_world, new_batch, page_url, sheet, upload)
+from plugins.distribution.tests.helpers import (approve, batch_url, flashes, make_world, new_batch, page_url, sheet,
+                                                upload)
 from tests.conftest import login, post, save
 
 
@@ -103,7 +105,7 @@ def test_by_hand_unlock_import_with_a_bad_row_then_lock(app):
     assert figures(app, world, batch)["a"][:2] == (Decimal("100000.00"), Decimal("-1234.56"))
     assert figures(app, world, batch)["b"][:2] == (Decimal("50000.00"), Decimal("-617.28"))  # B is always negative
     page = kj.get(page_url(world, batch)).get_data(as_text=True)
-    lines = dict(zip(["a", "b"], sorted(int(x) for x in __import__("re").findall(r'name="principal-(\d+)"', page))))
+    lines = dict(zip(["a", "b"], sorted(int(x) for x in re.findall(r'name="principal-(\d+)"', page))))
     typed = {f"{f}-{lines[u]}": v for u, vals in (("a", ("90,000.00", "1,000.00", "0", "0")),
                                                    ("b", ("50,000.00", "617.28", "10.00", "0")))
              for f, v in zip(("principal", "interest", "other", "profit"), vals)}
@@ -137,3 +139,48 @@ def test_delete_only_before_review(app):
     with app.app_context(), tenant(world["group"]):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DistributionLine)
                                  .where(DistributionLine.batch_id == other)) == 0
+
+
+def test_liquidation_takes_what_is_left_and_closes_the_project(app):
+    with app.app_context():
+        world = make_world(partners=[("a", "甲", "city", "100000.00", dt.date(2024, 1, 1))])
+    kj, hh = login(app.test_client(), world["kj"]), login(app.test_client(), world["hh"])
+    principal = new_batch(app, world, kj, "principal")
+    set_inputs(kj, world, principal, distributed_on="2024-07-01")
+    assert post(hh, batch_url(world, principal, "unlock"), {"by_hand": "1"}).status_code == 302
+    line = re.search(r'name="principal-(\d+)"', kj.get(page_url(world, principal)).get_data(as_text=True)).group(1)
+    typed = {f"principal-{line}": "60,000.00", f"interest-{line}": "1,000.00", f"other-{line}": "0",
+             f"profit-{line}": "0"}
+    assert post(kj, batch_url(world, principal, "lines"), typed).status_code == 302
+    approve(app, world, kj, hh, principal, "distribution_principal")
+    liquidation = new_batch(app, world, kj, "liquidation")
+    set_inputs(kj, world, liquidation, distributed_on="2025-01-01", net_profit="1,000,000.00", ratio="100.000")
+    assert post(kj, batch_url(world, liquidation, "compute")).status_code == 302
+    # 配资 40,000.00 at 6 % from 2024-01-01 to 2025-01-01 (366 days) = 2,406.58, of which 1,000.00 was charged
+    assert figures(app, world, liquidation)["a"] == (Decimal("40000.00"), Decimal("-1406.58"), Decimal("6000.00"))
+    approve(app, world, kj, hh, liquidation, "distribution_liquidation")
+    page = kj.get(page_url(world)).get_data(as_text=True)
+    assert "已清算" in page and "新建分配批次" not in page
+    refused = post(kj, f"/distribution/projects/{world['project']}/batches/new", {"kind": "profit"},
+                   follow_redirects=True).get_data(as_text=True)
+    assert flashes(refused) == ["项目已清算，不能再新建分配批次"]
+
+
+def test_account_confirmation_notice_and_answer(app):
+    with app.app_context():
+        world = make_world(partners=[("a", "甲", "city", "100000.00", None)])
+    kj = login(app.test_client(), world["kj"])
+    sent = post(kj, f"/distribution/projects/{world['project']}/accounts/notify", follow_redirects=True)
+    assert flashes(sent.get_data(as_text=True)) == ["已向 1 位合伙人发送分配账户确认通知"]
+    partner = login(app.test_client(), "a")
+    assert "分配账户确认通知" in partner.get("/me/messages").get_data(as_text=True)
+    assert flashes(post(partner, "/distribution/me/confirm", follow_redirects=True).get_data(as_text=True)) == [
+        "请先填写分配账户"]
+    assert save(partner, "/distribution/me", {"holder": "甲", "bank": "建设银行", "number": "6217000012345678"}
+                ).status_code == 302
+    assert save(partner, "/distribution/me/confirm", page="/distribution/me").status_code == 302
+    with app.app_context(), tenant(world["group"]):
+        from plugins.distribution.models import DistributionAccount
+        assert db.session.scalar(sa.select(DistributionAccount.confirmed_at)) is not None
+        audit = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.record_table == "distribution_account")).all()
+    assert audit[0] == "create" and len(audit) == 2
