@@ -86,6 +86,14 @@ class ModelForm(Form):
             return unbound_field.bind(form=form, **options)
 
 
+def read_id(text) -> int | None:
+    """A record id from the request (a query or form value): the number, or None for anything else."""
+    try:
+        return parse_integer(str(text or ""), "")
+    except AmountError:
+        return None
+
+
 def parse_integer(text: str, label: str, maximum: int = 2_147_483_647) -> int:
     """A whole number written with the digits 0–9 only ('²'.isdigit() is true, int('²') fails), at
     most ``maximum`` (an INTEGER column's largest by default)."""

@@ -88,3 +88,12 @@ def test_comments_and_reasons_longer_than_their_columns_are_refused(app, world):
     with app.app_context(), tenant(world["group"]):
         assert db.session.get(ProcessInstance, process_id).state == "running"
         assert db.session.get(Review, review_id).state == "submitted"
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999"])
+def test_ids_in_query_and_form_values_are_read_strictly(app, world, value):
+    admin = login(app.test_client(), world["admin"])
+    assert admin.get(f"/admin/notices?project={value}").status_code == 200
+    assert admin.get(f"/admin/notices?batch={value}").status_code == 200
+    response = post(admin, f"/admin/authorisations/{world['project']}", {"city_accountant": [value]})
+    assert response.status_code in (302, 200)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from core import outbox
 from core.admin import bp
 from core.extensions import db
+from core.forms import read_id
 from core.models import Notice, NoticeBatch, Project
 from core.models.notice import FAILED, STATE_LABELS
 from core.permissions import get_or_404
@@ -20,9 +21,10 @@ def notices():
         query = query.where(Notice.state == f["state"])
     if f["channel"]:
         query = query.where(Notice.channel == f["channel"])
-    if f["project"].isdigit():
-        query = query.where(Notice.project_id == int(f["project"]))
-    batch = get_or_404(NoticeBatch, int(f["batch"])) if f["batch"].isdigit() else None
+    project_id, batch_id = read_id(f["project"]), read_id(f["batch"])
+    if project_id is not None:
+        query = query.where(Notice.project_id == project_id)
+    batch = get_or_404(NoticeBatch, batch_id) if batch_id is not None else None
     if batch:
         query = query.where(Notice.batch_id == batch.id)
     page = db.paginate(query.options(db.joinedload(Notice.recipient)), per_page=50, error_out=False)

@@ -9,6 +9,7 @@ from core.admin import bp
 from core.admin.companies import company_tree
 from core.admin.forms import UserForm
 from core.extensions import db
+from core.forms import read_id
 from core.models import Project, ProjectAuthorisation, User, UserRole
 from core.permissions import get_or_404
 from core.versioning import claim
@@ -90,7 +91,7 @@ def authorisations(project_id=None):
         wanted = set()
         for role, users_of_role in holders.items():
             allowed = {u.id for u in users_of_role}
-            wanted |= {(int(uid), role) for uid in request.form.getlist(role) if uid.isdigit() and int(uid) in allowed}
+            wanted |= {(read_id(uid), role) for uid in request.form.getlist(role) if read_id(uid) in allowed}
         for user_id, role in wanted - current:
             db.session.add(ProjectAuthorisation(user_id=user_id, project_id=project.id, role=role))
         for row in db.session.scalars(db.select(ProjectAuthorisation)

@@ -193,3 +193,10 @@ def test_changing_the_peak_after_the_plan_passed_review_gets_the_lock_message(ap
     assert response.status_code == 200
     assert "需业务管理员解锁后才能修改" in " ".join(flashes(response.get_data(as_text=True)))
     assert plan(app, world).capital_peak == Decimal("1000000.00")
+
+
+def test_a_crafted_selection_of_partners_is_ignored(app, world):
+    kj = login(app.test_client(), world["kj"])
+    add_partner(kj, world, "shiwei", "realestate")
+    response = post(kj, url(world, "partners/notify"), {"selected": ["²", "99999999999999999999"], "test": "1"})
+    assert response.status_code == 302

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from core import outbox, roles
 from core.extensions import db
-from core.forms import limits
+from core.forms import limits, read_id
 from core.models import User, UserRole
 from plugins.subscription import excel, services
 from plugins.subscription.forms import FormReader
@@ -137,7 +137,7 @@ def notify_partners(project_id):
     """认购通知 to all or to the selected partners, or a test message to oneself first."""
     project = staff_project(project_id)
     rows = services.subscriptions(project.id)
-    selected = {int(i) for i in request.form.getlist("selected") if i.isdigit()}
+    selected = {read_id(i) for i in request.form.getlist("selected")} - {None}
     targets = [s for s in rows if not selected or s.id in selected]
     test = request.form.get("test") == "1"
     if not targets and not test:
