@@ -30,7 +30,8 @@ class ProcessKind:
     ``repeatable`` (循环) kinds may run again after completing; a single kind runs once until
     it is reset. ``requires`` lists kind codes that must be approved first, or is a callable
     ``(project) -> reason | None``. ``on_approve(instance)`` / ``on_reject(instance)`` run in
-    the transaction that records the result. ``reset_roles`` may reset (重置) an instance.
+    the transaction that records the result; ``on_start(instance, user)`` in the one that starts it (e.g. to
+    attach a generated file). ``reset_roles`` may reset (重置) an instance.
     """
 
     code: str
@@ -43,4 +44,5 @@ class ProcessKind:
     requires: tuple[str, ...] | Callable = ()
     on_approve: Callable | None = None
     on_reject: Callable | None = None
+    on_start: Callable | None = None
     plugin: str = ""

@@ -85,6 +85,8 @@ def start(kind: ProcessKind, project, user, form_data: dict, description: str, a
     for attachment in attachments:
         attachment.process_id = instance.id
         db.session.add(attachment)
+    if kind.on_start:
+        kind.on_start(instance, user)
     provider = approval_provider(project.group_id)
     instance.provider = provider.name
     instance.external_id = provider.start(instance, kind) or ""

@@ -60,3 +60,17 @@ def parse(data: bytes, known: dict[str, int]) -> tuple[dict[int, dict], list[str
     if not found and not problems:
         problems.append(_("文件中没有合伙人"))
     return found, problems
+
+
+CALCULATION = ["序号", "姓名", "层级", "事业合伙本金(A)", "资金利息(B)", "其它(C)", "本金分配 不含其它(D=A-B)",
+               "本金分配 含其它(E=D+C)", "利润(F)", "分配合计(E+F)"]
+
+
+def calculation(batch_label: str, rows, tier_labels: dict) -> bytes:
+    """分配测算表: every partner's figures and the totals (each the sum of the rounded rows)."""
+    fields = ("principal", "interest", "other", "net", "with_other", "profit")
+    lines = [[i, r.user.name, str(tier_labels.get(r.tier, r.tier)), *(f"{getattr(r, f):.2f}" for f in fields),
+              f"{r.with_other + r.profit:.2f}"] for i, r in enumerate(rows, start=1)]
+    totals = [sum((getattr(r, f) for r in rows), Decimal("0.00")) for f in fields]
+    lines.append(["", "合计", "", *(f"{t:.2f}" for t in totals), f"{totals[4] + totals[5]:.2f}"])
+    return spreadsheet.write(batch_label[:31], CALCULATION, lines, widths=(6, 12, 10, 16, 14, 12, 20, 20, 14, 16))

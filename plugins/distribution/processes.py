@@ -9,7 +9,7 @@ from core.events import emit
 from core.extensions import db
 from core.processes.kinds import Field, ProcessKind
 from core.processes.models import PASSED
-from plugins.distribution import notices, services
+from plugins.distribution import excel, notices, services
 from plugins.distribution.events import DistributionApproved
 from plugins.distribution.models import DistributionBatch
 from plugins.subscription import services as subscription
@@ -74,6 +74,19 @@ def _form(kind: str, number: int = 1) -> tuple[Field, ...]:
             Field("note", _l("情况说明"), "textarea"))
 
 
+def _attach_calculation(kind: str, number: int = 1):
+    """发起: the system's 分配测算表 (.xlsx) goes with the process as its first attachment."""
+    def on_start(instance, user):
+        from core.models import Project
+        from core.processes import attachments
+        project = db.session.get(Project, instance.project_id)
+        batch = _batch(project, kind, number)
+        data = excel.calculation(batch.label, services.lines(batch.id), TIERS)
+        db.session.add(attachments.store(project.group_id, project.id, f"{project.name}_{batch.label}_分配测算表.xlsx",
+                                         data, user.username, process_id=instance.id))
+    return on_start
+
+
 def _approved(kind: str, number: int = 1):
     def on_approve(instance):
         from core.models import Project
@@ -91,10 +104,13 @@ KINDS = [
     ProcessKind(code=ACTUAL_PEAK, label=_l("实际资金峰值确认"), weight=60, repeatable=True, fields=(
         Field("actual_peak", _l("资金峰值-实际"), "money", required=True),)),
     ProcessKind(code="distribution_principal", label=_l("本金分配"), weight=70, requires=_reviewed("principal"),
-                fields=_form("principal"), on_approve=_approved("principal")),
+                fields=_form("principal"), on_approve=_approved("principal"),
+                on_start=_attach_calculation("principal")),
     *[ProcessKind(code=f"distribution_profit_{n}", label=_l("利润分配%(n)s", n=n), weight=70 + n,
-                  requires=_reviewed("profit", n), fields=_form("profit", n), on_approve=_approved("profit", n))
+                  requires=_reviewed("profit", n), fields=_form("profit", n), on_approve=_approved("profit", n),
+                  on_start=_attach_calculation("profit", n))
       for n in range(1, PROFIT_KINDS + 1)],
     ProcessKind(code="distribution_liquidation", label=_l("清算分配"), weight=90, requires=_reviewed("liquidation"),
-                fields=_form("liquidation"), on_approve=_approved("liquidation")),
+                fields=_form("liquidation"), on_approve=_approved("liquidation"),
+                on_start=_attach_calculation("liquidation")),
 ]

@@ -66,6 +66,16 @@ def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world)
     assert len(approved) == 1 and approved[0].batch_id == batch and len(approved[0].user_ids) == 3
     assert batch_row(queued, world, batch).approved_at is not None
     assert batch_row(queued, world, batch).notified_at is None  # the job waits for a worker
+    # the process carries the system's 分配测算表, totals as the page shows them
+    with queued.app_context(), tenant(world["group"]):
+        from core.processes.models import Attachment
+        attachment = db.session.scalars(sa.select(Attachment)).one()
+        token, filename = attachment.token, attachment.filename
+    assert filename == "AAA项目_本金分配_分配测算表.xlsx"
+    from openpyxl import load_workbook
+    import io
+    table = list(load_workbook(io.BytesIO(kj.get(f"/processes/attachments/{token}").data)).active.values)
+    assert table[-1][1] == "合计" and table[-1][3] == "1,324,308.00".replace(",", "") and table[-1][5] == "1000.00"
     make_worker(queued, connection).work(burst=True, with_scheduler=False)
     assert batch_row(queued, world, batch).notified_at is not None
     paid = [e for e in EVENTS if isinstance(e, DistributionPaid)]
