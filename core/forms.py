@@ -52,6 +52,12 @@ def max_length(column) -> int | None:
     return getattr(column.type, "length", None)
 
 
+def column_length(table: str, column: str) -> int | None:
+    """For templates (a Jinja global): ``maxlength="{{ column_length('core_process', 'reset_reason') }}"``."""
+    from core.extensions import db
+    return max_length(db.metadata.tables[table].c[column])
+
+
 def limits(model) -> dict[str, int]:
     """Every String column of ``model`` and its length, for ``maxlength`` on pages built by hand."""
     return {c.name: c.type.length for c in model.__table__.columns if getattr(c.type, "length", None)}

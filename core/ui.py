@@ -101,6 +101,8 @@ def _unread() -> int:
 
 def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
+    from core.forms import column_length
+    app.jinja_env.globals["column_length"] = column_length
     # Same catalogue as Flask-Babel's, without resolving the locale again on every string.
     app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
 

@@ -75,6 +75,8 @@ def test_comments_and_reasons_longer_than_their_columns_are_refused(app, world):
     post(kj, f"/processes/projects/{world['project']}/start/ledger_calc", {}, content_type="multipart/form-data")
     with app.app_context(), tenant(world["group"]):
         process_id = db.session.scalar(sa.select(ProcessInstance.id))
+    assert 'name="comment" maxlength="500"' in hh.get(f"/processes/{process_id}").get_data(as_text=True)
+    assert 'name="reason" maxlength="500"' in hh.get(f"/processes/projects/{world['project']}").get_data(as_text=True)
     page = post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "意" * 501},
                 follow_redirects=True).get_data(as_text=True)
     assert "审批意见最多 500 个字" in page
@@ -82,6 +84,7 @@ def test_comments_and_reasons_longer_than_their_columns_are_refused(app, world):
     assert "重置原因最多 500 个字" in page
     entry_id = int(post(kj, f"/ledger/projects/{world['project']}/entries", {"amount": "5.00", "note": "测算"}).data)
     review_id = int(post(kj, f"/ledger/entries/{entry_id}/submit").data)
+    assert 'name="comment" maxlength="500"' in hh.get("/reviews/").get_data(as_text=True)
     page = post(hh, f"/reviews/{review_id}/decide", {"decision": "pass", "comment": "同" * 501},
                 follow_redirects=True).get_data(as_text=True)
     assert "审核意见最多 500 个字" in page
