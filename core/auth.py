@@ -6,7 +6,6 @@ import functools
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from core import lockout
 from core.extensions import db, login_manager
+from core.forms import Form
 from core.models import User
 from core.models.user import utcnow
 from core.redirects import safe_url
@@ -51,7 +51,7 @@ def load_user(session_id: str):
     return user if user is not None and user.is_active and user.holds_session(token) else None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("账号"), validators=[DataRequired(_l("请输入账号"))])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码"))])
 

@@ -3,7 +3,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
@@ -11,6 +10,7 @@ from core import lockout
 from core.admin.users import password_problem
 from core.audit import record_action
 from core.extensions import db
+from core.forms import Form
 from core.models import InboxMessage
 from core.models.user import utcnow
 from core.redirects import safe_url
@@ -56,7 +56,7 @@ def message(message_id):
     return render_template("me/message.html", message=row)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
     new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码"))])
     confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码")),

@@ -11,17 +11,17 @@ stale row; the host answers both in one place (core/ui.py) with the message and 
 from __future__ import annotations
 
 from flask import request
-from flask_wtf import FlaskForm
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 
 from core.extensions import db
+from core.forms import Form
 
 FIELD = "version"
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """A WTForms edit form; ``version`` is filled from the record (``obj=``) and posted back."""
 
     version = HiddenField()

@@ -100,3 +100,17 @@ def test_ids_in_query_and_form_values_are_read_strictly(app, world, value):
     assert admin.get(f"/admin/notices?batch={value}").status_code == 200
     response = post(admin, f"/admin/authorisations/{world['project']}", {"city_accountant": [value]})
     assert response.status_code in (302, 200)
+
+
+def test_every_wtforms_form_of_the_app_speaks_the_users_language(app):
+    from flask_wtf import FlaskForm
+
+    from core.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+    ours = {c for c in subclasses(FlaskForm) if c.__module__.startswith(("core.", "plugins."))}
+    assert {"LoginForm", "PasswordForm", "UserForm", "ProjectForm"} <= {c.__name__ for c in ours}
+    assert [c.__name__ for c in ours if not issubclass(c, Form)] == []
