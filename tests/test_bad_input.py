@@ -114,3 +114,11 @@ def test_every_wtforms_form_of_the_app_speaks_the_users_language(app):
     ours = {c for c in subclasses(FlaskForm) if c.__module__.startswith(("core.", "plugins."))}
     assert {"LoginForm", "PasswordForm", "UserForm", "ProjectForm"} <= {c.__name__ for c in ours}
     assert [c.__name__ for c in ours if not issubclass(c, Form)] == []
+
+
+def test_every_decimal_column_round_trips_exactly(app):
+    """A plain Numeric would come back from SQLite as a float; every decimal column is an ExactNumeric."""
+    from core.money import ExactNumeric
+    columns = [(f"{t.name}.{c.name}", c.type) for t in db.metadata.sorted_tables for c in t.columns]
+    assert "ledger_entry.amount" in [name for name, kind in columns if isinstance(kind, ExactNumeric)]
+    assert [name for name, kind in columns if isinstance(kind, sa.Numeric)] == []
