@@ -13,6 +13,7 @@ from core.extensions import db
 from core.jobs import enqueue, perform_later
 from core.models import Project
 from core.models.user import utcnow
+from core.ui import SHANGHAI
 from plugins.distribution import services
 from plugins.distribution.events import DistributionPaid
 from plugins.distribution.models import DistributionBatch
@@ -21,12 +22,12 @@ JOB = "distribution.notify_batch"
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return dt.datetime.now(SHANGHAI).date()
 
 
 def schedule(batch: DistributionBatch) -> None:
-    """A job for the 分配日期 (now if that day has come); the job itself re-checks the day."""
-    delay = (dt.datetime.combine(batch.distributed_on, dt.time()) - dt.datetime.now()).total_seconds()
+    """A job for the 分配日期 (now if that day has come in Asia/Shanghai); the job itself re-checks the day."""
+    delay = (dt.datetime.combine(batch.distributed_on, dt.time(), SHANGHAI) - dt.datetime.now(SHANGHAI)).total_seconds()
     if delay <= 0:
         enqueue(JOB, batch.group_id, batch_id=batch.id)
     else:

@@ -11,6 +11,7 @@ from core.extensions import db
 from core.models import InboxMessage
 from core.tenancy import tenant
 from core.worker import make_worker
+from plugins.distribution import notices
 from plugins.distribution.events import DistributionApproved, DistributionPaid
 from plugins.distribution.tests.helpers import (batch_row, batch_url, flashes, make_world, new_batch, page_url,
                                                 review_id, run_process)
@@ -36,7 +37,7 @@ def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world)
     queued = make_app(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL)
     kj, hh = login(queued.test_client(), world["kj"]), login(queued.test_client(), world["hh"])
     batch = new_batch(queued, world, kj, "principal")
-    today = dt.date.today()
+    today = notices.today()  # Asia/Shanghai
     assert save(kj, batch_url(world, batch), {"distributed_on": today.isoformat(), "note": ""},
                 page=page_url(world, batch)).status_code == 302
     assert post(kj, batch_url(world, batch, "compute")).status_code == 302
@@ -102,7 +103,7 @@ def test_a_later_distribution_date_waits_for_its_day(app, world):
     queued = make_app(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL)
     kj, hh = login(queued.test_client(), world["kj"]), login(queued.test_client(), world["hh"])
     batch = new_batch(queued, world, kj, "principal")
-    later = dt.date.today() + dt.timedelta(days=3)
+    later = notices.today() + dt.timedelta(days=3)
     assert save(kj, batch_url(world, batch), {"distributed_on": later.isoformat()}, page=page_url(world, batch)
                 ).status_code == 302
     assert post(kj, batch_url(world, batch, "compute")).status_code == 302
