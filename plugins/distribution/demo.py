@@ -75,4 +75,8 @@ def _invested_project(project, users) -> None:
                                    slot=f"{project.id}:{subscription.INITIATION_PROCESS}",
                                    initiator_id=next(iter(users.values())).id, started_at=utcnow(),
                                    completed_at=utcnow(), decided_by="hhadmin"))
+    db.session.add(ProcessInstance(project_id=project.id, kind=services.ACTUAL_PEAK, state=APPROVED,
+                                   initiator_id=next(iter(users.values())).id, started_at=utcnow(),
+                                   completed_at=utcnow(), decided_by="hhadmin",
+                                   form_data={"actual_peak": "35800000.00"}))
     db.session.flush()

@@ -15,7 +15,7 @@ from plugins.distribution.models import DistributionBatch
 from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS
 
-ACTUAL_PEAK = "actual_peak"
+ACTUAL_PEAK = services.ACTUAL_PEAK
 PROFIT_KINDS = 5  # 利润分配1 … 利润分配5
 
 

@@ -20,6 +20,7 @@ from plugins.subscription.models import TIERS, Payment, Subscription
 from plugins.subscription.services import _update_rows  # the stage's guarded bulk write, one statement
 
 FIGURES = ("principal", "interest", "other", "profit")
+ACTUAL_PEAK = "actual_peak"  # 实际资金峰值确认 (循环), before a 本金分配测算
 DAYS_IN_YEAR = Decimal(365)
 
 
@@ -157,6 +158,11 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
     the 分配日期; C stays. A 清算分配 takes what approved batches have not yet returned or charged.
     Returns the total of D."""
     ensure_editable(batch)
+    if batch.kind == "principal":
+        from core.processes.service import require_completed
+        missing = require_completed(project, ACTUAL_PEAK)
+        if missing:
+            raise DistributionError(missing)
     if batch.distributed_on is None:
         raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
     plan = subscription.initiation(project)
@@ -248,6 +254,14 @@ def mark_approved(batch: DistributionBatch) -> bool:
                       batch.label, before={"approved_at": None}, after={"approved_at": now.isoformat(timespec="seconds")})
         db.session.refresh(batch)
     return bool(done)
+
+
+def actual_peak(project_id: int) -> str:
+    """资金峰值-实际 as the latest approved 实际资金峰值确认 gave it, or ""."""
+    from core.processes.models import APPROVED
+    from core.processes.service import latest
+    done = latest(project_id, ACTUAL_PEAK)
+    return (done.form_data or {}).get("actual_peak", "") if done is not None and done.state == APPROVED else ""
 
 
 def liquidated(project_id: int) -> bool:

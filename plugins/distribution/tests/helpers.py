@@ -22,8 +22,10 @@ from tests.factories import make_tenant, make_user
 MODULES = ["subscription", "distribution", "event_recorder"]
 
 
-def make_world(code="AAA", partners=(), ratios=None, financing_rate="6.000", financing_ratio="40.000"):
-    """``partners``: (username, name, tier, investment, paid_on or None); returns ids and usernames."""
+def make_world(code="AAA", partners=(), ratios=None, financing_rate="6.000", financing_ratio="40.000",
+               actual_peak=True):
+    """``partners``: (username, name, tier, investment, paid_on or None); with ``actual_peak`` the
+    实际资金峰值确认 is approved too. Returns ids and usernames."""
     t = make_tenant(code, modules=MODULES)
     with tenant(t.group.id):
         project = t.project
@@ -48,6 +50,10 @@ def make_world(code="AAA", partners=(), ratios=None, financing_rate="6.000", fin
             users[username] = user.id
         db.session.add(ProcessInstance(project_id=project.id, kind="coinvest_initiation", state=APPROVED,
                                        initiator_id=t.accountant.id, started_at=utcnow(), slot=f"{project.id}:init"))
+        if actual_peak:
+            db.session.add(ProcessInstance(project_id=project.id, kind="actual_peak", state=APPROVED,
+                                           initiator_id=t.accountant.id, started_at=utcnow(),
+                                           form_data={"actual_peak": "36000000.00"}))
         db.session.commit()
         return {"group": t.group.id, "project": project.id, "kj": t.accountant.username,
                 "hh": t.business_admin.username, "outsider": t.outsider.username, "partner": t.partner.username,
@@ -130,9 +136,9 @@ def review_id(app, world, batch_id):
                                                             Review.record_id == batch_id))
 
 
-def run_process(app, world, kj, hh, code):
+def run_process(app, world, kj, hh, code, **fields):
     """发起 the process ``code`` as the accountant, approved in the app by the business admin."""
-    response = post(kj, f"/processes/projects/{world['project']}/start/{code}", {"description": "请审批"},
+    response = post(kj, f"/processes/projects/{world['project']}/start/{code}", {"description": "请审批", **fields},
                     content_type="multipart/form-data")
     assert response.status_code == 302, flashes(kj.get(f"/processes/projects/{world['project']}").get_data(as_text=True))
     with app.app_context(), tenant(world["group"]):

@@ -30,7 +30,11 @@ def world(app):
                                     ("liuqiao", "刘乔", "city", "288940.00", PAID)])
 
 
-def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world):
+def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app):
+    with app.app_context():
+        world = make_world(actual_peak=False, partners=[("shiwei", "史伟", "realestate", "746428.00", PAID),
+                                                        ("jintao", "金涛", "realestate", "288940.00", PAID),
+                                                        ("liuqiao", "刘乔", "city", "288940.00", PAID)])
     import redis
     connection = redis.Redis.from_url(REDIS_URL)
     connection.flushdb()
@@ -40,6 +44,10 @@ def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app, world)
     today = notices.today()  # Asia/Shanghai
     assert save(kj, batch_url(world, batch), {"distributed_on": today.isoformat(), "note": ""},
                 page=page_url(world, batch)).status_code == 302
+    refused = post(kj, batch_url(world, batch, "compute"), follow_redirects=True).get_data(as_text=True)
+    assert flashes(refused) == ["须先完成：实际资金峰值确认"]
+    run_process(queued, world, kj, hh, "actual_peak", actual_peak="36,000,000.00")
+    assert "36,000,000.00" in kj.get(page_url(world, batch)).get_data(as_text=True)
     assert post(kj, batch_url(world, batch, "compute")).status_code == 302
     days = (today - PAID).days
     page = kj.get(page_url(world, batch)).get_data(as_text=True)

@@ -89,7 +89,7 @@ def batches(project_id):
                                         if current and current.net_profit is not None and current.ratio is not None
                                         else {}),
                            interest_start=services.interest_start_setting(project.group_id),
-                           liquidated=services.liquidated(project.id),
+                           liquidated=services.liquidated(project.id), actual_peak=services.actual_peak(project.id),
                            is_admin=current_user.has_role(roles.BUSINESS_ADMIN),
                            is_accountant=current_user.has_role(*roles.ACCOUNTANTS))
 
