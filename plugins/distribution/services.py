@@ -20,6 +20,7 @@ from plugins.subscription.models import TIERS, Payment, Subscription
 from plugins.subscription.services import _update_rows  # the stage's guarded bulk write, one statement
 
 FIGURES = ("principal", "interest", "other", "profit")
+EDITED = {"principal": FIGURES[:3], "profit": FIGURES[3:], "liquidation": FIGURES}  # a batch's own figures
 ACTUAL_PEAK = "actual_peak"  # 实际资金峰值确认 (循环), before a 本金分配测算
 DAYS_IN_YEAR = Decimal(365)
 
@@ -230,11 +231,15 @@ def set_by_hand(batch: DistributionBatch, by_hand: bool) -> None:
                   DistributionBatch.__tablename__, batch.id, batch.label, before={"by_hand": not by_hand}, after={"by_hand": by_hand})
 
 
-def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscription: dict[int, dict]) -> int:
-    """Hand-typed or imported amounts (subscription id -> {figure: amount}), in one guarded write."""
+def ensure_by_hand(batch: DistributionBatch) -> None:
     ensure_editable(batch)
     if not batch.by_hand:
         raise DistributionError(_("请先由业务管理员解锁编辑"))
+
+
+def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscription: dict[int, dict]) -> int:
+    """Hand-typed or imported amounts (subscription id -> {figure: amount}), in one guarded write."""
+    ensure_by_hand(batch)
     changes = []
     for row in _rows(batch.id):
         values = values_by_subscription.get(row.subscription_id)

@@ -12,7 +12,7 @@ from core.tenancy import tenant
 from plugins.distribution.models import DistributionLine
 from plugins.distribution.tests.helpers import (approve, batch_url, flashes, make_world, new_batch, page_url, sheet,
                                                 upload)
-from tests.conftest import login, post, save
+from tests.conftest import STALE, login, post, save, two_saves
 
 
 def figures(app, world, batch_id):
@@ -109,7 +109,7 @@ def test_by_hand_unlock_import_with_a_bad_row_then_lock(app):
     typed = {f"{f}-{lines[u]}": v for u, vals in (("a", ("90,000.00", "1,000.00", "0", "0")),
                                                    ("b", ("50,000.00", "617.28", "10.00", "0")))
              for f, v in zip(("principal", "interest", "other", "profit"), vals)}
-    assert post(kj, batch_url(world, batch, "lines"), typed).status_code == 302
+    assert save(kj, batch_url(world, batch, "lines"), typed, page=page_url(world, batch)).status_code == 302
     assert figures(app, world, batch)["a"][:2] == (Decimal("90000.00"), Decimal("-1000.00"))
     assert post(hh, batch_url(world, batch, "unlock"), {"by_hand": "0"}).status_code == 302
     locked = post(kj, batch_url(world, batch, "lines"), typed, follow_redirects=True).get_data(as_text=True)
@@ -151,7 +151,7 @@ def test_liquidation_takes_what_is_left_and_closes_the_project(app):
     line = re.search(r'name="principal-(\d+)"', kj.get(page_url(world, principal)).get_data(as_text=True)).group(1)
     typed = {f"principal-{line}": "60,000.00", f"interest-{line}": "1,000.00", f"other-{line}": "0",
              f"profit-{line}": "0"}
-    assert post(kj, batch_url(world, principal, "lines"), typed).status_code == 302
+    assert save(kj, batch_url(world, principal, "lines"), typed, page=page_url(world, principal)).status_code == 302
     approve(app, world, kj, hh, principal, "distribution_principal")
     liquidation = new_batch(app, world, kj, "liquidation")
     set_inputs(kj, world, liquidation, distributed_on="2025-01-01", net_profit="1,000,000.00", ratio="100.000")
@@ -184,3 +184,26 @@ def test_account_confirmation_notice_and_answer(app):
         assert db.session.scalar(sa.select(DistributionAccount.confirmed_at)) is not None
         audit = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.record_table == "distribution_account")).all()
     assert audit[0] == "create" and len(audit) == 2
+
+
+def test_two_saves_of_the_same_batch_form(app):
+    with app.app_context():
+        world = make_world(partners=[("a", "甲", "city", "100000.00", dt.date(2024, 1, 1))])
+    kj, hh = login(app.test_client(), world["kj"]), login(app.test_client(), world["hh"])
+    batch = new_batch(app, world, kj, "principal")
+    page = two_saves(app, world["kj"], batch_url(world, batch), {"distributed_on": "2025-01-01"},
+                     {"distributed_on": "2025-02-01"}, page=page_url(world, batch))
+    assert STALE in page
+    assert str(batch_row_date(app, world, batch)) == "2025-01-01"
+    assert post(hh, batch_url(world, batch, "unlock"), {"by_hand": "1"}).status_code == 302
+    line = re.search(r'name="principal-(\d+)"', kj.get(page_url(world, batch)).get_data(as_text=True)).group(1)
+    typed = {f"principal-{line}": "1.00", f"interest-{line}": "0", f"other-{line}": "0"}
+    page = two_saves(app, world["kj"], batch_url(world, batch, "lines"), typed,
+                     {**typed, f"principal-{line}": "2.00"}, page=page_url(world, batch))
+    assert STALE in page
+    assert figures(app, world, batch)["a"][0] == Decimal("1.00")
+
+
+def batch_row_date(app, world, batch_id):
+    from plugins.distribution.tests.helpers import batch_row
+    return batch_row(app, world, batch_id).distributed_on

@@ -89,7 +89,7 @@ def batches(project_id):
                                         if current and current.net_profit is not None and current.ratio is not None
                                         else {}),
                            interest_start=services.interest_start_setting(project.group_id),
-                           liquidated=services.liquidated(project.id), actual_peak=services.actual_peak(project.id),
+                           liquidated=services.liquidated(project.id), edited=services.EDITED, actual_peak=services.actual_peak(project.id),
                            is_admin=current_user.has_role(roles.BUSINESS_ADMIN),
                            is_accountant=current_user.has_role(*roles.ACCOUNTANTS))
 
@@ -167,16 +167,19 @@ def edit_lines(project_id, batch_id):
     project = staff_project(project_id)
     batch = _batch_or_404(project, batch_id)
     reader, values = FormReader(request.form), {}
+    labels = {"principal": _("事业合伙本金"), "interest": _("资金利息"), "other": _("其它"), "profit": _("利润")}
     for line in services.lines(batch.id):
-        figures = {f: reader.money(f"{f}-{line.id}", label, required=True, minimum=None)
-                   for f, label in (("principal", _("事业合伙本金")), ("interest", _("资金利息")),
-                                    ("other", _("其它")), ("profit", _("利润")))}
-        if figures["interest"] is not None:
+        figures = {f: reader.money(f"{f}-{line.id}", labels[f], required=True, minimum=None)
+                   for f in services.EDITED[batch.kind]}
+        if figures.get("interest") is not None:
             figures["interest"] = -abs(figures["interest"])
         values[line.subscription_id] = figures
     if reader.errors:
         flash("；".join(sorted(set(reader.errors.values()))), "danger")
         return _back(project, batch)
+    if not _done(lambda: services.ensure_by_hand(batch)):
+        return _back(project, batch)
+    claim(batch)  # of two people typing into the same batch, the second is told
     changed = []
     if _done(lambda: changed.append(services.apply_hand_rows(batch, _("手工填写"), values))):
         flash(_("已保存 %(n)s 位合伙人的分配金额", n=changed[0]), "success")
