@@ -71,8 +71,38 @@ def test_misspelled_hook_stops_start_up(tmp_path, monkeypatch):
             return []
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(PluginError, match="register_menus"):
+    with pytest.raises(PluginError, match="^plugin typo_plugin: .*register_menus"):
         make_app(plugins=["typo_plugin"])
+
+
+def test_a_hook_taking_fewer_arguments_than_its_spec_is_called_with_those(tmp_path, monkeypatch):
+    package = tmp_path / "terse"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__manifest__.py").write_text("{'name': 'terse', 'version': '1', 'summary': 's'}")
+    (package / "hooks.py").write_text(textwrap.dedent("""
+        from flask import Blueprint
+        from core.hookspecs import hookimpl
+
+        bp = Blueprint("terse", __name__)
+
+        @bp.get("/hello")
+        def hello():
+            return "hello"
+
+        @hookimpl
+        def register_blueprints():
+            return [bp]
+
+        @hookimpl
+        def register_cli():
+            pass
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = make_app(plugins=["tests.sample_plugins.ledger", "terse"])
+    assert app.extensions["gentou"].blueprint_plugin["terse"] == "terse"
+    assert [name for name, _ in app.extensions["gentou"].per_plugin("register_blueprints", app=app)] == \
+        ["ledger", "terse"]
 
 
 def test_table_of_a_plugin_must_carry_its_prefix(tmp_path, monkeypatch):

@@ -41,19 +41,22 @@ class Registry:
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin_name if hasattr(exc, 'plugin_name') else '?'}: {exc}") from None
+            raise PluginError(f"plugin {self.pm.get_name(exc.plugin) or exc.plugin}: {exc}") from None
 
     def installed(self) -> list[Manifest]:
         return list(self.manifests.values())
 
     def per_plugin(self, hook: str, **kwargs):
-        """Call an installed-level hook on each plugin in dependency order: [(name, result)]."""
+        """Call an installed-level hook on each plugin in dependency order: [(name, result)].
+
+        Each implementation gets only the arguments it names (pluggy allows fewer than the spec).
+        """
+        impls = {impl.plugin_name: impl for impl in getattr(self.pm.hook, hook).get_hookimpls()}
         out = []
         for name in self.manifests:
-            plugin = self.pm.get_plugin(name)
-            impl = getattr(plugin, hook, None) if plugin is not None else None
-            if impl is not None and hasattr(impl, "gentou_impl"):
-                out.append((name, impl(**kwargs)))
+            impl = impls.get(name)
+            if impl is not None:
+                out.append((name, impl.function(**{arg: kwargs[arg] for arg in impl.argnames})))
         return out
 
     def subset_caller(self, hook: str, disabled: frozenset[str]):
