@@ -58,29 +58,30 @@ def test_discovery_finds_folder_plugins(tmp_path):
     assert discovery.discover(tmp_path, namespace="x") == ["x.alpha"]
 
 
-def test_misspelled_hook_stops_start_up(tmp_path, monkeypatch):
-    package = tmp_path / "typo_plugin"
+def _tiny_plugin(tmp_path, monkeypatch, name, hooks):
+    """A plugin package ``name`` on a temporary sys.path entry with ``hooks`` as its hooks.py."""
+    package = tmp_path / name
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "__manifest__.py").write_text("{'name': 'typo_plugin', 'version': '1', 'summary': 's'}")
-    (package / "hooks.py").write_text(textwrap.dedent("""
+    (package / "__manifest__.py").write_text(f"{{'name': '{name}', 'version': '1', 'summary': 's'}}")
+    (package / "hooks.py").write_text(textwrap.dedent(hooks))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_misspelled_hook_stops_start_up(tmp_path, monkeypatch):
+    _tiny_plugin(tmp_path, monkeypatch, "typo_plugin", """
         from core.hookspecs import hookimpl
 
         @hookimpl
         def register_menus():
             return []
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
+    """)
     with pytest.raises(PluginError, match="^plugin typo_plugin: .*register_menus"):
         make_app(plugins=["typo_plugin"])
 
 
 def test_a_hook_taking_fewer_arguments_than_its_spec_is_called_with_those(tmp_path, monkeypatch):
-    package = tmp_path / "terse"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "__manifest__.py").write_text("{'name': 'terse', 'version': '1', 'summary': 's'}")
-    (package / "hooks.py").write_text(textwrap.dedent("""
+    _tiny_plugin(tmp_path, monkeypatch, "terse", """
         from flask import Blueprint
         from core.hookspecs import hookimpl
 
@@ -97,8 +98,7 @@ def test_a_hook_taking_fewer_arguments_than_its_spec_is_called_with_those(tmp_pa
         @hookimpl
         def register_cli():
             pass
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
+    """)
     app = make_app(plugins=["tests.sample_plugins.ledger", "terse"])
     assert app.extensions["gentou"].blueprint_plugin["terse"] == "terse"
     assert [name for name, _ in app.extensions["gentou"].per_plugin("register_blueprints", app=app)] == \
@@ -106,11 +106,7 @@ def test_a_hook_taking_fewer_arguments_than_its_spec_is_called_with_those(tmp_pa
 
 
 def test_table_of_a_plugin_must_carry_its_prefix(tmp_path, monkeypatch):
-    package = tmp_path / "badtable"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "__manifest__.py").write_text("{'name': 'badtable', 'version': '1', 'summary': 's'}")
-    (package / "hooks.py").write_text(textwrap.dedent("""
+    _tiny_plugin(tmp_path, monkeypatch, "badtable", """
         from core.hookspecs import hookimpl
 
         @hookimpl
@@ -118,8 +114,7 @@ def test_table_of_a_plugin_must_carry_its_prefix(tmp_path, monkeypatch):
             class Fake:
                 __tablename__ = "entries"
             return [Fake]
-    """))
-    monkeypatch.syspath_prepend(str(tmp_path))
+    """)
     with pytest.raises(PluginError, match="badtable: table entries must start with 'badtable_'"):
         make_app(plugins=["badtable"])
 
