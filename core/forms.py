@@ -52,6 +52,16 @@ def max_length(column) -> int | None:
     return getattr(column.type, "length", None)
 
 
+def text_problem(label: str, text: str, column=None) -> str | None:
+    """What is wrong with a free text, for the user: angle brackets, or more than ``column`` holds."""
+    if "<" in text or ">" in text:
+        return _("%(label)s中不能有<、>符号", label=label)
+    limit = max_length(column) if column is not None else None
+    if limit is not None and len(text) > limit:
+        return _("%(label)s最多 %(n)s 个字", label=label, n=limit)
+    return None
+
+
 def column_length(table: str, column: str) -> int | None:
     """For templates (a Jinja global): ``maxlength="{{ column_length('core_process', 'reset_reason') }}"``."""
     from core.extensions import db

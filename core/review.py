@@ -16,7 +16,7 @@ from sqlalchemy import event
 from core import roles
 from core.audit import record_action
 from core.extensions import db
-from core.forms import max_length
+from core.forms import text_problem
 from core.models.user import utcnow
 from core.processes.models import DRAFT, PASSED, RETURNED, SUBMITTED, Review
 
@@ -87,10 +87,9 @@ def decide(review: Review, user, passed: bool, comment: str) -> None:
     """审核通过 or 退回, by a business admin. The caller commits."""
     if not user.has_role(roles.BUSINESS_ADMIN):
         raise ReviewError(_("只有业务管理员可以审核"))
-    if "<" in comment or ">" in comment:
-        raise ReviewError(_("审核意见中不能有<、>符号"))
-    if len(comment) > max_length(Review.comment):
-        raise ReviewError(_("%(label)s最多 %(n)s 个字", label=_("审核意见"), n=max_length(Review.comment)))
+    problem = text_problem(_("审核意见"), comment, Review.comment)
+    if problem:
+        raise ReviewError(problem)
     _move(review, PASSED if passed else RETURNED, user, decided_by=user.username, decided_at=utcnow(),
           comment=comment[:500])
     from core import worklist

@@ -5,20 +5,10 @@ import datetime as dt
 
 from flask_babel import gettext as _
 
-from core.forms import max_length
+from core.forms import text_problem
 from core.money import AmountError, parse_money, parse_percent
 from core.processes.attachments import AttachmentError, check
 from core.processes.kinds import ProcessKind
-
-
-def no_angle_brackets(label: str, text: str, column=None) -> str | None:
-    """The problem of a free text: angle brackets, or (given its ``column``) more than the column holds."""
-    if "<" in text or ">" in text:
-        return _("%(label)s中不能有<、>符号", label=label)
-    limit = max_length(column) if column is not None else None
-    if limit is not None and len(text) > limit:
-        return _("%(label)s最多 %(n)s 个字", label=label, n=limit)
-    return None
 
 
 def prefilled(kind: ProcessKind, project) -> dict:
@@ -33,7 +23,7 @@ def read(kind: ProcessKind, project, form, files) -> tuple[dict, str, list, dict
             data[field.name] = str(field.prefill(project)) if field.prefill else ""
             continue
         text = (form.get(field.name) or "").strip()
-        problem = no_angle_brackets(field.label, text)
+        problem = text_problem(field.label, text)
         if problem:
             errors[field.name] = problem
         elif field.required and not text:
@@ -51,7 +41,7 @@ def read(kind: ProcessKind, project, form, files) -> tuple[dict, str, list, dict
         else:
             data[field.name] = text
     description = (form.get("description") or "").strip()
-    problem = no_angle_brackets(_("情况说明"), description)
+    problem = text_problem(_("情况说明"), description)
     if problem:
         errors["description"] = problem
     uploads = []

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from core import roles
 from core.extensions import db
+from core.forms import text_problem
 from core.models import Project
 from core.permissions import project_or_404
 from core.processes import attachments, forms, service
@@ -93,7 +94,7 @@ def decide(process_id):
     instance, _project = _instance_or_404(process_id)
     approved = request.form.get("decision") == "approve"
     comment = (request.form.get("comment") or "").strip()
-    problem = forms.no_angle_brackets(_("审批意见"), comment, ProcessInstance.result_comment)
+    problem = text_problem(_("审批意见"), comment, ProcessInstance.result_comment)
     try:
         if problem:
             raise service.ProcessError(problem)
@@ -111,7 +112,7 @@ def reset(process_id):
     instance, project = _instance_or_404(process_id)
     reason = (request.form.get("reason") or "").strip()
     try:
-        problem = forms.no_angle_brackets(_("重置原因"), reason, ProcessInstance.reset_reason)
+        problem = text_problem(_("重置原因"), reason, ProcessInstance.reset_reason)
         if problem:
             raise service.ProcessError(problem)
         service.reset(instance, current_user, reason)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
-from core.forms import max_length, parse_integer
+from core.forms import parse_integer, text_problem
 from core.money import AmountError, parse_column, parse_money, parse_percent
 
 MAX_ROWS = 200  # rows of one repeated form (股东, 关键节点)
@@ -21,13 +21,9 @@ class FormReader:
     def text(self, name: str, label: str, column, required: bool = False) -> str:
         """Text for ``column`` (``Model.attr``), as long as the column holds at most."""
         value = (self.form.get(name) or "").strip()
-        limit = max_length(column)
-        if required and not value:
-            self.errors[name] = _("请填写%(label)s", label=label)
-        elif "<" in value or ">" in value:
-            self.errors[name] = _("%(label)s中不能有<、>符号", label=label)
-        elif limit is not None and len(value) > limit:
-            self.errors[name] = _("%(label)s最多 %(n)s 个字", label=label, n=limit)
+        problem = _("请填写%(label)s", label=label) if required and not value else text_problem(label, value, column)
+        if problem:
+            self.errors[name] = problem
         return value
 
     def _number(self, name, label, parse, required):

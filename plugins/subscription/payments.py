@@ -13,13 +13,12 @@ from flask_babel import gettext as _
 from core.audit import record_action
 from core.events import emit
 from core.extensions import db
+from core.forms import text_problem
 from core.models.user import utcnow
 from core.ui import SHANGHAI
 from plugins.subscription import services
 from plugins.subscription.events import PaymentConfirmed, PaymentRefunded, PaymentReversed
 from plugins.subscription.models import PAYMENT_KINDS, Payment, Subscription
-
-REASON_LENGTH = Payment.reversal_reason.type.length
 
 
 class PaymentError(ValueError):
@@ -63,10 +62,9 @@ def reverse(payment: Payment, reason: str, actor: str) -> None:
     reason = reason.strip()
     if not reason:
         raise PaymentError(_("请填写冲销原因"))
-    if "<" in reason or ">" in reason:
-        raise PaymentError(_("冲销原因中不能有<、>符号"))
-    if len(reason) > REASON_LENGTH:
-        raise PaymentError(_("冲销原因最多 %(n)s 个字", n=REASON_LENGTH))
+    problem = text_problem(_("冲销原因"), reason, Payment.reversal_reason)
+    if problem:
+        raise PaymentError(problem)
     done = db.session.execute(db.update(Payment).where(Payment.id == payment.id, Payment.reversed_at.is_(None))
                               .values(reversed_at=utcnow(), reversed_by=actor, reversal_reason=reason)
                               .execution_options(synchronize_session=False)).rowcount
