@@ -122,3 +122,18 @@ def test_every_decimal_column_round_trips_exactly(app):
     columns = [(f"{t.name}.{c.name}", c.type) for t in db.metadata.sorted_tables for c in t.columns]
     assert "ledger_entry.amount" in [name for name, kind in columns if isinstance(kind, ExactNumeric)]
     assert [name for name, kind in columns if isinstance(kind, sa.Numeric)] == []
+
+
+def test_a_process_form_refuses_an_amount_beyond_the_column(app, world):
+    kj, hh = login(app.test_client(), world["accountant"]), login(app.test_client(), world["hh"])
+    post(kj, f"/processes/projects/{world['project']}/start/ledger_calc", {}, content_type="multipart/form-data")
+    with app.app_context(), tenant(world["group"]):
+        calc_id = db.session.scalar(sa.select(ProcessInstance.id))
+    post(hh, f"/processes/{calc_id}/decide", {"decision": "approve", "comment": "同意"})
+    response = post(kj, f"/processes/projects/{world['project']}/start/ledger_exit",
+                    {"amount": "99999999999999999999", "ratio": "-1"}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "本次分配金额不能大于 9,999,999,999,999,999.99" in page and "本次分配比例不能为负数" in page
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProcessInstance)) == 1
