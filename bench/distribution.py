@@ -1,7 +1,7 @@
 """Benchmark: 本金分配测算 and 利润分配测算 (plugins/distribution) for one project with 10,000 partners.
 
 Builds the app on SQLite (temp file) and/or PostgreSQL (a throw-away schema, see bench/_common.py), seeds
-one project past 事业合伙立项 with N partners (default 10,000) in the four tiers, each with a seeded random
+one project past 事业合伙立项 and 实际资金峰值确认 with N partners (default 10,000) in the four tiers, each with a seeded random
 investment, 40 % of it financed (配资) at 6 % a year, paid on a seeded random day of 2024, and one
 principal batch and one profit batch (distribution date 2025-06-30; profit 123,456,789.01 at 37.5 %).
 Per run the batch's figures are reset (plain UPDATE, untimed), then ``compute_principal`` / ``compute_profit``
@@ -102,6 +102,9 @@ def seed(app, plan) -> tuple[int, int, int, int]:
                 db.session.execute(sa.insert(Payment), payments[i:i + CHUNK])
             db.session.add(ProcessInstance(project_id=project.id, kind="coinvest_initiation", state=APPROVED,
                                            initiator_id=user_ids[0], started_at=dt.datetime(2024, 1, 1)))
+            db.session.add(ProcessInstance(project_id=project.id, kind=services.ACTUAL_PEAK, state=APPROVED,
+                                           initiator_id=user_ids[0], started_at=dt.datetime(2025, 6, 1),
+                                           form_data={"actual_peak": "1000000000.00"}))
             db.session.flush()
             principal, profit = services.create(project, "principal"), services.create(project, "profit")
             principal.distributed_on = profit.distributed_on = ON

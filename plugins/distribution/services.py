@@ -93,9 +93,14 @@ def delete(batch: DistributionBatch) -> None:
 
 
 def _rows(batch_id: int):
-    return db.session.execute(db.select(DistributionLine.id, DistributionLine.subscription_id, DistributionLine.tier, DistributionLine.principal, DistributionLine.interest,
-                                        DistributionLine.other, DistributionLine.profit, DistributionLine.version)
-                              .where(DistributionLine.batch_id == batch_id).order_by(_tier_order(), DistributionLine.id)).all()
+    """The batch's lines with what the 测算 needs of each partner's subscription, in one query."""
+    return db.session.execute(db.select(DistributionLine.id, DistributionLine.subscription_id, DistributionLine.tier,
+                                        DistributionLine.principal, DistributionLine.interest, DistributionLine.other,
+                                        DistributionLine.profit, DistributionLine.version, Subscription.investment,
+                                        Subscription.financed)
+                              .join(Subscription, Subscription.id == DistributionLine.subscription_id)
+                              .where(DistributionLine.batch_id == batch_id).order_by(_tier_order(), DistributionLine.id)
+                              ).all()
 
 
 def write(batch: DistributionBatch, action: str, changes: list[tuple[object, dict]]) -> None:
@@ -167,16 +172,12 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
     if batch.distributed_on is None:
         raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
     plan = subscription.initiation(project)
-    members = {r.id: r for r in db.session.execute(db.select(Subscription.id, Subscription.investment,
-                                                              Subscription.financed)
-                                                    .where(Subscription.project_id == project.id))}
     starts, done = interest_starts(project), already_distributed(project.id, batch)
     changes, problems, total = [], [], ZERO
     for row in _rows(batch.id):
-        member = members[row.subscription_id]
         returned, charged = done.get(row.subscription_id, (ZERO, ZERO))
-        principal = (member.investment or ZERO) - returned
-        owed = member.financed or ZERO
+        principal = (row.investment or ZERO) - returned
+        owed = row.financed or ZERO
         start = starts.get(row.subscription_id)
         if owed and start is None:
             problems.append(row.subscription_id)
@@ -209,12 +210,10 @@ def compute_profit(project, batch: DistributionBatch) -> dict[str, Decimal]:
     if missing:
         raise DistributionError(_("请填写%(label)s", label="、".join(missing)))
     totals = tier_totals(batch.net_profit, batch.ratio, subscription.ratios(project.id))
-    invested = dict(db.session.execute(db.select(Subscription.id, Subscription.investment)
-                                       .where(Subscription.project_id == project.id)).all())
     rows, changes = _rows(batch.id), []
     for tier, total in totals.items():
         members = [r for r in rows if r.tier == tier]
-        shares = split(total, [invested.get(r.subscription_id) or ZERO for r in members]) if members else []
+        shares = split(total, [r.investment or ZERO for r in members]) if members else []
         changes += [(r, {"profit": f}) for r, f in zip(members, shares) if r.profit != f]
     write(batch, _l("利润分配测算"), changes)
     return totals
