@@ -51,3 +51,9 @@ def register_settings():
 def demo_data(group_id):
     from plugins.distribution.demo import add_demo
     add_demo(group_id)
+
+
+@hookimpl
+def todo_items(user):
+    from plugins.distribution.todo import todo_items as items
+    return items(user)

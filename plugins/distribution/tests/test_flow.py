@@ -69,8 +69,10 @@ def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app):
     assert post(kj, batch_url(world, batch, "submit")).status_code == 302
     assert post(hh, f"/reviews/{review_id(queued, world, batch)}/decide",
                 {"decision": "pass", "comment": "同意"}).status_code == 302
+    assert "AAA项目 · 本金分配" in kj.get("/").get_data(as_text=True)  # 待发起流程 on the accountant's home page
     EVENTS.clear()
     run_process(queued, world, kj, hh, "distribution_principal")
+    assert "AAA项目 · 本金分配" not in kj.get("/").get_data(as_text=True)
     approved = [e for e in EVENTS if isinstance(e, DistributionApproved)]
     assert len(approved) == 1 and approved[0].batch_id == batch and len(approved[0].user_ids) == 3
     assert batch_row(queued, world, batch).approved_at is not None
