@@ -176,6 +176,17 @@ def _register_core_blueprints(app: Flask) -> None:
     install_ui(app)
 
 
+def _url_group_or_404(code: str, plugin: str, user):
+    """The group company a ``<group_code>`` URL names: 404 unless it exists, enabled ``plugin`` and is the user's."""
+    from core.models import GroupCompany
+    from core.modules import is_enabled
+
+    group = db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == code))
+    if group is None or not is_enabled(group.id, plugin) or (user is not None and user.group_id != group.id):
+        abort(404)
+    return group
+
+
 def _install_request_hooks(app: Flask, registry: Registry) -> None:
     from core.modules import is_enabled
 
@@ -190,6 +201,9 @@ def _install_request_hooks(app: Flask, registry: Registry) -> None:
         plugin = registry.blueprint_plugin.get(blueprint)
         if plugin is None:
             return None
+        code = (request.view_args or {}).get("group_code")
+        if code is not None:
+            g.gentou_url_group = _url_group_or_404(code, plugin, user)
         view = current_app.view_functions.get(request.endpoint)
         if user is None:
             if getattr(view, "gentou_public", False):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, StringField
@@ -25,6 +25,15 @@ def public(view):
     """Mark a view as reachable without signing in (plugin blueprints require sign-in otherwise)."""
     view.gentou_public = True
     return view
+
+
+def url_group():
+    """The group company named by the view's ``<group_code>`` argument, resolved and gated by the host.
+
+    A plugin view with ``<group_code>`` in its rule answers 404 before it runs when no group company has that
+    code, the company has not enabled the plugin, or the signed-in user belongs to another company.
+    """
+    return g.gentou_url_group
 
 
 def roles_required(*roles):

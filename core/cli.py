@@ -1,6 +1,8 @@
 """``flask --app wsgi gentou ...``: modules, demo data, users. Plugins add commands (register_cli)."""
 from __future__ import annotations
 
+import functools
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -21,6 +23,22 @@ def group_by_code(code: str) -> GroupCompany:
         raise click.ClickException(f"unknown group company '{code}' (known: "
                                    + ", ".join(db.session.scalars(db.select(GroupCompany.code))) + ")")
     return group
+
+
+def with_company(command):
+    """Give a plugin's command ``--company CODE``: the host resolves the group company, refuses it unless it
+    enabled the command's plugin, and calls ``command(group=<GroupCompany>, ...)``."""
+    @click.option("--company", required=True, help="code of the group company")
+    @functools.wraps(command)
+    def wrapper(company, **kwargs):
+        from core.modules import is_enabled
+        group = group_by_code(company)
+        plugin = next((m.name for m in current_app.extensions["gentou"].installed()
+                       if command.__module__ == m.package or command.__module__.startswith(m.package + ".")), None)
+        if plugin is not None and not is_enabled(group.id, plugin):
+            raise click.ClickException(f"the {plugin} module is not enabled for {company}")
+        return command(group=group, **kwargs)
+    return wrapper
 
 
 @gentou_cli.group("modules")

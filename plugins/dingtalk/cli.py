@@ -3,9 +3,8 @@ import click
 from flask.cli import AppGroup
 
 from core.audit import acting_as
-from core.cli import group_by_code
+from core.cli import with_company
 from core.extensions import db
-from core.modules import is_enabled
 from core.tenancy import tenant
 from plugins.dingtalk import services
 from plugins.dingtalk.client import DingTalkError
@@ -17,12 +16,9 @@ def dingtalk_cli():
 
 
 @dingtalk_cli.command("bind-users")
-@click.option("--company", required=True, help="code of the group company")
-def bind_users(company):
+@with_company
+def bind_users(group):
     """Look every unbound active user up by mobile (getbymobile) and bind those found."""
-    group = group_by_code(company)
-    if not is_enabled(group.id, services.PLUGIN):
-        raise click.ClickException(f"the dingtalk module is not enabled for {company}")
     with tenant(group.id), acting_as(None, "cli"):
         try:
             bound, missing = services.bind_by_mobile(group.id, "cli")

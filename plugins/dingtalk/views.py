@@ -1,6 +1,6 @@
 """Pages: the admin's test connection and bindings; the micro app's sign-in and the event callback.
 
-The public pages name their group company in the URL (/dingtalk/g/<code>/...) and answer 404
+The public pages name their group company in the URL (/dingtalk/g/<group_code>/...); the host answers 404
 when it does not exist or has not enabled the module.
 """
 from __future__ import annotations
@@ -17,11 +17,10 @@ from flask_login import current_user
 
 from core import roles
 from core.audit import acting_as
-from core.auth import public, roles_required, sign_in
+from core.auth import public, roles_required, sign_in, url_group
 from core.extensions import csrf, db
 from core.jobs import enqueue
-from core.models import GroupCompany, User
-from core.modules import is_enabled
+from core.models import User
 from core.permissions import get_or_404
 from core.redirects import redirect_back, safe_url
 from core.tenancy import tenant
@@ -94,15 +93,6 @@ def set_binding(user_id):
     return redirect_back(url_for("dingtalk.bindings"))
 
 
-def _group_or_404(code: str) -> GroupCompany:
-    group = db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == code))
-    if group is None or not is_enabled(group.id, services.PLUGIN):
-        abort(404)
-    if current_user.is_authenticated and current_user.group_id != group.id:
-        abort(404)
-    return group
-
-
 @bp.route("/jsapi.js")
 @public
 def jsapi():
@@ -117,24 +107,24 @@ def microapp_js():
     return send_file(MICROAPP_JS, mimetype="text/javascript", max_age=3600)
 
 
-@bp.route("/g/<code>/app")
+@bp.route("/g/<group_code>/app")
 @public
-def micro_app(code):
+def micro_app(group_code):
     """The micro app's home page: gets a one-time code from DingTalk's JS API and posts it."""
-    group = _group_or_404(code)
+    group = url_group()
     target = request.args.get("next")
     if current_user.is_authenticated:
         return redirect(safe_url(target))
     cfg = services.config(group.id)
-    return render_template("dingtalk/app.html", code=code, corp_id=cfg["corp_id"], next=target or "",
+    return render_template("dingtalk/app.html", group_code=group_code, corp_id=cfg["corp_id"], next=target or "",
                            has_jsapi=JSAPI.is_file(), error=None)
 
 
-@bp.route("/g/<code>/login", methods=["POST"])
+@bp.route("/g/<group_code>/login", methods=["POST"])
 @public
-def login(code):
+def login(group_code):
     """Exchange the code (getuserinfo) and sign the bound user in; anything else is refused."""
-    group = _group_or_404(code)
+    group = url_group()
     auth_code, target = (request.form.get("code") or "").strip(), request.form.get("next") or ""
     user, error = None, _("缺少登录码，请在钉钉中重新打开应用")
     if auth_code:
@@ -150,21 +140,21 @@ def login(code):
                 user = binding.user if binding and binding.user.is_active else None
             error = _("您的钉钉账号（%(name)s）尚未绑定本系统账号，请联系管理员", name=info.get("name", ""))
     if user is None:
-        log.info("DingTalk sign-in refused for group %s: %s", code, error)
+        log.info("DingTalk sign-in refused for group %s: %s", group_code, error)
         cfg = services.config(group.id)
-        return render_template("dingtalk/app.html", code=code, corp_id=cfg["corp_id"], next=target,
+        return render_template("dingtalk/app.html", group_code=group_code, corp_id=cfg["corp_id"], next=target,
                                has_jsapi=JSAPI.is_file(), error=error), 403
     with tenant(group.id), acting_as(user.id, user.username):
         sign_in(user)
     return redirect(safe_url(target))
 
 
-@bp.route("/g/<code>/callback", methods=["POST"])
+@bp.route("/g/<group_code>/callback", methods=["POST"])
 @public
 @csrf.exempt
-def callback(code):
+def callback(group_code):
     """The event subscription: signature checked, decrypted, approvals completed once; answers "success"."""
-    group = _group_or_404(code)
+    group = url_group()
     cfg = services.config(group.id)
     args = request.args
     given = args.get("signature") or args.get("msg_signature") or ""
@@ -179,7 +169,7 @@ def callback(code):
             raise crypto.CallbackError(f"meant for {owner!r}")
         event = json.loads(message)
     except (crypto.CallbackError, ValueError) as exc:
-        log.warning("DingTalk callback for %s refused: %s (from %s)", code, exc, request.remote_addr)
+        log.warning("DingTalk callback for %s refused: %s (from %s)", group_code, exc, request.remote_addr)
         abort(403)
     with tenant(group.id), acting_as(None, "dingtalk"):
         approvals.handle_event(event if isinstance(event, dict) else {})

@@ -3,10 +3,9 @@ one registered for the group that issued it; anyone may download a group's seal 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
-from core.auth import public
+from core.auth import public, url_group
 from core.extensions import db
 from core.models import GroupCompany, Project
-from core.modules import is_enabled
 from core.tenancy import tenant
 from plugins.agreements import services
 from plugins.agreements.models import Seal
@@ -42,10 +41,8 @@ def verify():
 @public
 def seal_certificate(group_code):
     """The group's seal certificates (newest first), to check a downloaded agreement with one's own tools."""
+    group = url_group()
     with tenant(None):
-        group = db.session.scalar(db.select(GroupCompany).where(GroupCompany.code == group_code))
-        if group is None or not is_enabled(group.id, "agreements"):
-            abort(404)
         pems = db.session.scalars(db.select(Seal.certificate_pem).where(Seal.group_id == group.id)
                                   .order_by(Seal.active.desc(), Seal.id.desc())).all()
     if not pems:

@@ -188,7 +188,7 @@ def test_an_admin_sets_or_clears_a_userid_by_hand_with_clear_refusals(app, world
 def test_every_route_is_404_for_another_group_and_admin_pages_403_for_others(app, world):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("dingtalk.")]
     assert len(rules) == 9  # with the micro app's script (public, no group in its URL)
-    ids = {"user_id": world["unbound"], "code": "AAA"}
+    ids = {"user_id": world["unbound"], "group_code": "AAA"}
     b_admin = login(app.test_client(), world["b_admin"])
     with app.app_context(), tenant(world["b_group"]):
         db.session.get(User, db.session.scalar(sa.select(User.id).where(User.username == world["b_admin"]))

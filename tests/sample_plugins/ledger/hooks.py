@@ -72,3 +72,16 @@ def on_event(event):
     if isinstance(event, EntryAdded):
         RECEIVED.append((event.group_id, event.entry_id))
         enqueue("ledger.count_entry", event.group_id, entry_id=event.entry_id)
+
+
+@hookimpl
+def register_cli(group):
+    import click
+
+    from core.cli import with_company
+
+    @group.command("ledger-hello")
+    @click.option("--loud", is_flag=True)
+    @with_company
+    def hello(group, loud):
+        click.echo(f"hello {group.name}" + ("!" if loud else ""))

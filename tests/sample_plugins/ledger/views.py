@@ -7,6 +7,7 @@ from core import outbox, roles
 from core.events import emit
 from core.extensions import db
 from core.models import UserRole
+from core.auth import public, url_group
 from core.permissions import project_or_404
 from tests.sample_plugins.ledger.events import EntryAdded
 from tests.sample_plugins.ledger.models import LedgerEntry
@@ -76,3 +77,10 @@ def submit(entry_id):
         db.session.rollback()
         return str(exc), 409
     return str(item.id)
+
+
+@bp.route("/g/<group_code>/hello")
+@public
+def hello(group_code):
+    """A public page of one group company: the host has resolved and gated ``<group_code>`` before it runs."""
+    return f"hello {url_group().name}"
