@@ -13,9 +13,29 @@ Two kinds of hook:
   company has enabled (``registry.hooks_for(group_id)``).
 
 pluggy calls implementations in reverse registration order; nothing may rely on that: where
-order matters the declarations carry an explicit ``weight``.
+order matters the declarations carry an explicit ``weight``. An implementation may take fewer
+arguments than its spec (``def register_blueprints():``); it gets only those it names.
+
+Each spec states its parameters (``:param:``), what it returns (``:returns:``) and whether it is
+``firstresult`` (the first non-None result wins) or collects every plugin's result in a list.
+tests/test_hookspecs.py checks that every example defines exactly the spec's arguments.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Flask
+    from sqlalchemy.orm import DeclarativeBase
+
+    from core.channels import Channel
+    from core.declarations import Event, Job, MenuItem, ProjectLink, Todo
+    from core.models import User
+    from core.processes.kinds import ProcessKind
+    from core.settings import Setting
 
 PROJECT = "gentou"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -23,12 +43,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_models():
+def register_models() -> list[type[DeclarativeBase]]:
     """Return the plugin's SQLAlchemy model classes.
 
     Called once at start-up, before blueprints. Importing the classes declares their tables
     on ``core.extensions.db``; every table name must start with ``<plugin>_``, else start-up
     stops naming the plugin and the table.
+
+    :returns: the model classes.
+    :firstresult: no.
 
     Example::
 
@@ -40,13 +63,20 @@ def register_models():
 
 
 @hookspec
-def register_blueprints(app):
+def register_blueprints(app: Flask) -> list[Blueprint]:
     """Return the plugin's Flask blueprints (a list), given the app being built.
 
     Called once at start-up. A blueprint's name must be the plugin name or start with
     ``<plugin>_``; the host mounts it at ``/<plugin>`` unless it sets its own ``url_prefix``,
     answers 404 on it for every group company that has not enabled the plugin, and requires
-    sign-in for its views (a view marked with ``core.auth.public`` is exempt).
+    sign-in for its views (a view marked with ``core.auth.public`` is exempt). A public page of one
+    group company names it in its rule as ``<group_code>``: the host answers 404 before the view
+    runs unless that company exists, enabled the plugin and is the signed-in user's; the view
+    reads it with ``core.auth.url_group()`` and checks nothing itself.
+
+    :param app: the Flask app being built (its config is read; register nothing on it yourself).
+    :returns: the blueprints.
+    :firstresult: no.
 
     Example::
 
@@ -58,11 +88,14 @@ def register_blueprints(app):
 
 
 @hookspec
-def register_menu():
+def register_menu() -> list[MenuItem]:
     """Return ``core.declarations.MenuItem`` entries for the menus.
 
     Called once at start-up. The host shows an entry only to users of a group company that
     enabled the plugin, and only to the entry's ``roles`` (all signed-in users when empty).
+
+    :returns: the menu entries.
+    :firstresult: no.
 
     Example::
 
@@ -73,13 +106,16 @@ def register_menu():
 
 
 @hookspec
-def register_jobs():
+def register_jobs() -> list[Job]:
     """Return ``core.declarations.Job`` declarations of the plugin's background jobs.
 
     Called once at start-up; the job's full name is ``<plugin>.<name>`` and must be unique.
     ``core.jobs.enqueue(name, group_id, **ids)`` runs it (RQ with Redis, in-process after
     the commit without); at run time the host refuses it when the plugin is disabled for
     ``group_id``.
+
+    :returns: the jobs, each ``name`` without the plugin prefix.
+    :firstresult: no.
 
     Example::
 
@@ -90,12 +126,15 @@ def register_jobs():
 
 
 @hookspec
-def register_settings():
+def register_settings() -> list[Setting]:
     """Return ``core.settings.Setting`` declarations: the module's per-company settings.
 
     Called once at start-up. An admin fills them in under 后台管理 / 模块 / 设置 for their
     group company; ``core.settings.values(group_id, plugin)`` reads them (secrets decrypted).
     A plugin may add buttons to that page with a template ``<plugin>/settings_extra.html``.
+
+    :returns: the settings, each ``key`` once.
+    :firstresult: no.
 
     Example::
 
@@ -106,7 +145,7 @@ def register_settings():
 
 
 @hookspec
-def notification_channels():
+def notification_channels() -> list[Channel]:
     """Return ``core.channels.Channel`` instances: ways of delivering outbox notices.
 
     Called once at start-up; channel names must be unique (the host ships ``inbox``). A
@@ -115,6 +154,9 @@ def notification_channels():
     a ``TransientError`` (retried with backoff) / ``PermanentError`` (failed at once).
     ``rate_limit = (count, seconds)`` is enforced across all workers. Notices of a channel
     whose plugin the company has disabled fail with that reason.
+
+    :returns: the channel instances.
+    :firstresult: no.
 
     Example::
 
@@ -125,11 +167,14 @@ def notification_channels():
 
 
 @hookspec
-def register_processes():
+def register_processes() -> list[ProcessKind]:
     """Return ``core.processes.kinds.ProcessKind`` declarations: the kinds of approval process.
 
     Called once at start-up; codes must be unique across plugins. A project's process list
     (流程/项目流程) shows the kinds of the modules its group company enabled, by ``weight``.
+
+    :returns: the process kinds.
+    :firstresult: no.
 
     Example::
 
@@ -142,7 +187,7 @@ def register_processes():
 
 
 @hookspec(firstresult=True)
-def approval_providers(group_id):
+def approval_providers(group_id: int) -> Any | None:
     """Return the approval provider for ``group_id``, or None to leave it to others.
 
     Tenant-level and ``firstresult``: the first enabled plugin that returns a provider wins;
@@ -150,6 +195,10 @@ def approval_providers(group_id):
     ``name``, ``label``, ``start(instance, kind) -> external id`` (it must not call the network
     inside the web request: enqueue a job) and ``url(instance) -> link or None`` (查看BPM).
     Its decision comes back through ``core.processes.service.complete``.
+
+    :param group_id: the group company whose process is to be started.
+    :returns: a provider, or None.
+    :firstresult: yes.
 
     Example::
 
@@ -160,13 +209,17 @@ def approval_providers(group_id):
 
 
 @hookspec
-def todo_items(user):
+def todo_items(user: User) -> list[Todo]:
     """Return the 待办 of the signed-in ``user`` that this plugin knows of: ``core.declarations.Todo`` lines.
 
     Tenant-level: called when the home page is shown, only on plugins the user's group company
     enabled. Look only at what the user may see (their roles, their projects). Use a fixed number
     of queries whatever the number of rows, and return at most ``core.worklist.LIMIT`` lines per
     section. Return an empty list for none.
+
+    :param user: the signed-in user whose home page is shown (their group company is current).
+    :returns: the 待办 lines, possibly none.
+    :firstresult: no.
 
     Example::
 
@@ -179,11 +232,15 @@ def todo_items(user):
 
 
 @hookspec
-def member_projects(user):
+def member_projects(user: User) -> list[ProjectLink]:
     """Return ``core.declarations.ProjectLink`` for each project ``user`` takes part in other than by
     项目授权 (a partner on a project's 合伙名单), for the home page's project list.
 
     Tenant-level like ``todo_items``, with a fixed number of queries.
+
+    :param user: the signed-in user whose home page is shown.
+    :returns: the project links, possibly none.
+    :firstresult: no.
 
     Example::
 
@@ -194,12 +251,16 @@ def member_projects(user):
 
 
 @hookspec
-def demo_data(group_id):
+def demo_data(group_id: int) -> None:
     """Add the plugin's demo records to the demo group company ``group_id`` (``gentou demo``).
 
     Tenant-level: called after the host's demo (projects, users) exists, only on plugins the
     demo group enabled, with the group company current. Must be idempotent: create what is
     missing, change nothing that exists. The caller commits.
+
+    :param group_id: the demo group company (current while the hook runs).
+    :returns: nothing.
+    :firstresult: no.
 
     Example::
 
@@ -211,10 +272,16 @@ def demo_data(group_id):
 
 
 @hookspec
-def register_cli(group):
+def register_cli(group: click.Group) -> None:
     """Add the plugin's click commands to the ``flask gentou`` command group.
 
-    Called once at start-up with the ``click.Group``; return nothing.
+    Called once at start-up with the ``click.Group``; return nothing. A command about one group
+    company takes ``@core.cli.with_company``: the host adds ``--company CODE``, refuses an unknown
+    company or one that has not enabled the plugin, and passes ``group``.
+
+    :param group: the ``flask gentou`` command group.
+    :returns: nothing.
+    :firstresult: no.
 
     Example::
 
@@ -225,13 +292,17 @@ def register_cli(group):
 
 
 @hookspec
-def on_event(event):
+def on_event(event: Event) -> None:
     """React to a business event (a ``core.declarations.Event`` subclass) of one company.
 
     Called by ``core.events.emit`` inside the transaction that caused the event, only on
     plugins the event's group company has enabled. Write rows (outbox, follow-up records)
     in the current session or enqueue jobs with ids; make no network call here.
     Return value ignored.
+
+    :param event: the event; ``event.group_id`` is its group company.
+    :returns: nothing (ignored).
+    :firstresult: no.
 
     Example::
 
