@@ -9,7 +9,7 @@ Two kinds of hook:
 * Installed-level hooks (``register_*``) are called once per process on every installed
   plugin, whatever any company enabled; they return declarations that the host applies
   (and in which it rejects duplicates). All tables exist for every tenant.
-* Tenant-level hooks (``on_event``) are called per group company only on the plugins that
+* Tenant-level hooks (``on_event``, ``module_enabled``...) are called per group company only on the plugins that
   company has enabled (``registry.hooks_for(group_id)``).
 
 pluggy calls implementations in reverse registration order; nothing may rely on that: where
@@ -288,6 +288,48 @@ def register_cli(group: click.Group) -> None:
         @hookimpl
         def register_cli(group):
             group.add_command(dingtalk_cli)
+    """
+
+
+@hookspec
+def module_enabled(group_id: int) -> None:
+    """The plugin has just been enabled for ``group_id``: seed what the company needs.
+
+    Called by ``core.modules.enable`` on this plugin only, inside the transaction that enables it
+    (also when it comes on as a dependency or by ``auto_enable``), with the company current. Raise
+    ``core.modules.ModuleError`` to refuse: nothing of the change is saved and the user reads its message.
+
+    :param group_id: the group company enabling the plugin.
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def module_enabled(group_id):
+            if not db.session.scalar(db.select(Template.id)):
+                db.session.add(Template(name=_("默认模板"), body=DEFAULT_BODY))
+    """
+
+
+@hookspec
+def module_disabled(group_id: int) -> None:
+    """The plugin is about to be disabled for ``group_id``: clean up what only it uses.
+
+    Called by ``core.modules.disable`` on this plugin only, inside the transaction that disables it,
+    with the company current. Business records stay (they are kept for audit and a later re-enable);
+    remove only what would act while disabled (pending jobs' rows, schedules). Raise
+    ``core.modules.ModuleError`` to refuse.
+
+    :param group_id: the group company disabling the plugin.
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def module_disabled(group_id):
+            db.session.execute(db.delete(Reminder).where(Reminder.sent_at.is_(None)))
     """
 
 

@@ -70,7 +70,8 @@ def _add(group_id: int, name: str, actor: str, reason: str) -> None:
 def enable(group_id: int, name: str, actor: str = "") -> list[str]:
     """Enable ``name`` and what it depends on, then any auto_enable module now satisfied.
 
-    Returns the modules turned on, in order; the caller commits.
+    Each module turned on gets its ``module_enabled`` hook in this transaction (a ModuleError it raises
+    refuses the whole change). Returns the modules turned on, in order; the caller commits.
     """
     _check_installed(name)
     reg = registry()
@@ -93,13 +94,15 @@ def enable(group_id: int, name: str, actor: str = "") -> list[str]:
                     changed = True
         for n in added:
             record_action(db.session, group_id, "enable", "core_module_state", n, _("启用模块 %(name)s", name=n))
+            reg.call_plugin(n, "module_enabled", group_id=group_id)
     if added:
         _bump_version(group_id)
     return added
 
 
 def disable(group_id: int, name: str) -> None:
-    """Disable ``name``; refused while an enabled module depends on it. The caller commits."""
+    """Disable ``name``; refused while an enabled module depends on it. The module's ``module_disabled``
+    hook runs in this transaction first. The caller commits."""
     _check_installed(name)
     with tenant(group_id):
         rows = {r.module: r for r in db.session.scalars(db.select(ModuleState)).all()}
@@ -109,6 +112,7 @@ def disable(group_id: int, name: str) -> None:
         if blocking:
             raise ModuleError(_("无法停用 %(name)s：已启用的模块 %(deps)s 依赖它，请先停用它们。",
                                 name=name, deps="、".join(blocking)))
+        registry().call_plugin(name, "module_disabled", group_id=group_id)
         db.session.delete(rows[name])
         record_action(db.session, group_id, "disable", "core_module_state", name, _("停用模块 %(name)s", name=name))
     _bump_version(group_id)

@@ -166,3 +166,26 @@ def test_cli_bad_input_exits_non_zero_with_a_message(app, two, args, message):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(ModuleState)
                                  .where(ModuleState.group_id == two["b"][0])) == 0
+
+
+def test_module_enabled_and_disabled_hooks_run_in_the_change_s_transaction(app, two):
+    from tests.conftest import SAMPLE_PLUGINS, make_app
+    from tests.sample_plugins.event_recorder.hooks import CHANGES, REFUSE
+    recorder = make_app(plugins=SAMPLE_PLUGINS + ["tests.sample_plugins.event_recorder"])
+    group_id = two["b"][0]
+    run = recorder.test_cli_runner().invoke
+    CHANGES.clear()
+    REFUSE.append("示例：缺少期初数据，无法启用")
+    refused = run(args=["gentou", "modules", "enable", "event_recorder", "--company", "BBB"])
+    assert refused.exit_code != 0 and "示例：缺少期初数据，无法启用" in refused.output
+    with recorder.app_context():
+        assert enabled_modules(group_id) == set()
+        assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "seed")) is None  # rolled back
+    assert run(args=["gentou", "modules", "enable", "event_recorder", "--company", "BBB"]).exit_code == 0
+    assert run(args=["gentou", "modules", "disable", "event_recorder", "--company", "BBB"]).exit_code == 0
+    assert CHANGES == [("enabled", group_id, group_id), ("enabled", group_id, group_id),
+                       ("disabled", group_id, group_id)]
+    with recorder.app_context():
+        seeds = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "seed")).all()
+        assert [(s.group_id, s.summary) for s in seeds] == [(group_id, "seeded by module_enabled")]
+        assert enabled_modules(group_id) == set()

@@ -58,12 +58,12 @@ def test_discovery_finds_folder_plugins(tmp_path):
     assert discovery.discover(tmp_path, namespace="x") == ["x.alpha"]
 
 
-def _tiny_plugin(tmp_path, monkeypatch, name, hooks):
+def _tiny_plugin(tmp_path, monkeypatch, name, hooks, manifest=""):
     """A plugin package ``name`` on a temporary sys.path entry with ``hooks`` as its hooks.py."""
     package = tmp_path / name
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "__manifest__.py").write_text(f"{{'name': '{name}', 'version': '1', 'summary': 's'}}")
+    (package / "__manifest__.py").write_text(f"{{'name': '{name}', 'version': '1', 'summary': 's', {manifest}}}")
     (package / "hooks.py").write_text(textwrap.dedent(hooks))
     monkeypatch.syspath_prepend(str(tmp_path))
 
@@ -103,6 +103,21 @@ def test_a_hook_taking_fewer_arguments_than_its_spec_is_called_with_those(tmp_pa
     assert app.extensions["gentou"].blueprint_plugin["terse"] == "terse"
     assert [name for name, _ in app.extensions["gentou"].per_plugin("register_blueprints", app=app)] == \
         ["ledger", "terse"]
+
+
+def test_a_missing_external_dependency_stops_start_up_naming_the_plugin(tmp_path, monkeypatch):
+    _tiny_plugin(tmp_path, monkeypatch, "needs_things", "", "'external_dependencies': ['json', 'no_such_module_h8']")
+    with pytest.raises(PluginError, match="^plugin needs_things: needs the Python module no_such_module_h8, which"):
+        make_app(plugins=["needs_things"])
+    with pytest.raises(PluginError, match="needs_things: 'external_dependencies' must list module names"):
+        parse("{'name': 'needs_things', 'version': '1', 'summary': 's', 'external_dependencies': ['']}",
+              "needs_things", "x")
+
+
+def test_present_external_dependencies_are_kept_in_the_manifest(tmp_path, monkeypatch):
+    _tiny_plugin(tmp_path, monkeypatch, "needs_json", "", "'external_dependencies': ['json', 'xml.dom']")
+    app = make_app(plugins=["needs_json"])
+    assert app.extensions["gentou"].manifests["needs_json"].external_dependencies == ("json", "xml.dom")
 
 
 def test_table_of_a_plugin_must_carry_its_prefix(tmp_path, monkeypatch):

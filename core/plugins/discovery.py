@@ -21,6 +21,13 @@ def _manifest_of(package: str) -> Manifest:
     return parse(path.read_text(encoding="utf-8"), package, str(path))
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a dotted name whose parent is missing
+        return False
+
+
 def discover(folder: Path, namespace: str = "plugins") -> list[str]:
     """Package names of the plugins in ``folder`` and of the ``gentou.plugins`` entry points."""
     found = []
@@ -41,6 +48,9 @@ def load(packages: list[str]) -> list[Manifest]:
             raise PluginError(f"plugin {m.name}: installed twice ({manifests[m.name].package}, {package})")
         manifests[m.name] = m
     for m in manifests.values():
+        absent = [d for d in m.external_dependencies if not _importable(d)]
+        if absent:
+            raise PluginError(f"plugin {m.name}: needs the Python module {', '.join(absent)}, which is not installed")
         missing = [d for d in m.depends if d not in manifests]
         if missing:
             raise PluginError(f"plugin {m.name}: depends on {', '.join(missing)}, which is not installed")

@@ -7,7 +7,7 @@ import re
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED = {"name": str, "version": str, "summary": str}
-OPTIONAL = {"depends": list, "auto_enable": bool, "label": str}
+OPTIONAL = {"depends": list, "auto_enable": bool, "label": str, "external_dependencies": list}
 
 
 class PluginError(RuntimeError):
@@ -23,6 +23,7 @@ class Manifest:
     depends: tuple[str, ...] = ()
     auto_enable: bool = False
     label: str = ""
+    external_dependencies: tuple[str, ...] = ()  # importable Python modules the plugin needs
 
     @property
     def title(self) -> str:
@@ -53,8 +54,11 @@ def parse(text: str, package: str, where: str) -> Manifest:
     depends = data.get("depends", [])
     if not all(isinstance(d, str) and NAME.match(d) for d in depends):
         raise PluginError(f"plugin {data['name']}: 'depends' must list plugin names")
+    external = data.get("external_dependencies", [])
+    if not all(isinstance(d, str) and d for d in external):
+        raise PluginError(f"plugin {data['name']}: 'external_dependencies' must list module names")
     if data["name"] in depends:
         raise PluginError(f"plugin {data['name']}: depends on itself")
     return Manifest(name=data["name"], version=data["version"], summary=data["summary"], package=package,
                     depends=tuple(depends), auto_enable=data.get("auto_enable", False),
-                    label=data.get("label", ""))
+                    label=data.get("label", ""), external_dependencies=tuple(external))

@@ -11,6 +11,10 @@ from core.declarations import Job, MenuItem
 from core.plugins.manifest import Manifest, PluginError
 
 
+def _call(impl, kwargs: dict):
+    return impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+
+
 class _ScopedHooks:
     """``hooks_for(group_id).<hook>(...)`` calls only the plugins that company enabled."""
 
@@ -52,12 +56,12 @@ class Registry:
         Each implementation gets only the arguments it names (pluggy allows fewer than the spec).
         """
         impls = {impl.plugin_name: impl for impl in getattr(self.pm.hook, hook).get_hookimpls()}
-        out = []
-        for name in self.manifests:
-            impl = impls.get(name)
-            if impl is not None:
-                out.append((name, impl.function(**{arg: kwargs[arg] for arg in impl.argnames})))
-        return out
+        return [(name, _call(impls[name], kwargs)) for name in self.manifests if name in impls]
+
+    def call_plugin(self, name: str, hook: str, **kwargs):
+        """Call ``hook`` of plugin ``name`` alone; None when it does not implement it."""
+        impl = next((i for i in getattr(self.pm.hook, hook).get_hookimpls() if i.plugin_name == name), None)
+        return None if impl is None else _call(impl, kwargs)
 
     def subset_caller(self, hook: str, disabled: frozenset[str]):
         key = (hook, disabled)
