@@ -137,28 +137,24 @@ def _apply_blueprints(app: Flask, registry: Registry) -> None:
 
 
 def _apply_channels(registry: Registry) -> None:
-    from core.channels import InboxChannel
-
-    registry.channels["inbox"] = InboxChannel()
     for name, channels in registry.per_plugin("notification_channels"):
         for channel in channels or []:
             if channel.name in registry.channels:
                 raise PluginError(f"plugin {name}: notification channel {channel.name} declared twice")
-            channel.plugin = name
+            channel.plugin = registry.module_of(name)
             registry.channels[channel.name] = channel
 
 
 def _apply_jobs(registry: Registry) -> None:
-    from core import outbox
     from core.declarations import Job
 
-    registry.jobs[outbox.DELIVER_JOB] = Job(name=outbox.DELIVER_JOB, func=outbox.deliver, plugin="")
     for name, jobs in registry.per_plugin("register_jobs"):
         for job in jobs or []:
             full = f"{name}.{job.name}"
             if full in registry.jobs:
                 raise PluginError(f"plugin {name}: job {full} declared twice")
-            registry.jobs[full] = Job(name=full, func=job.func, description=job.description, plugin=name)
+            registry.jobs[full] = Job(name=full, func=job.func, description=job.description,
+                                      plugin=registry.module_of(name))
 
 
 def _register_core_blueprints(app: Flask) -> None:

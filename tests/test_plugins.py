@@ -7,6 +7,7 @@ import pytest
 from core import create_app, hookspecs
 from core.plugins import discovery
 from core.plugins.manifest import PluginError, parse
+from core.plugins.registry import Registry
 from tests.conftest import make_app
 
 
@@ -118,6 +119,19 @@ def test_present_external_dependencies_are_kept_in_the_manifest(tmp_path, monkey
     _tiny_plugin(tmp_path, monkeypatch, "needs_json", "", "'external_dependencies': ['json', 'xml.dom']")
     app = make_app(plugins=["needs_json"])
     assert app.extensions["gentou"].manifests["needs_json"].external_dependencies == ("json", "xml.dom")
+
+
+def test_the_host_s_inbox_and_delivery_job_come_from_its_internal_plugin(app):
+    registry = app.extensions["gentou"]
+    assert [name for name, _ in registry.per_plugin("notification_channels")] == ["core", "ledger"]
+    assert [name for name, _ in registry.per_plugin("register_jobs")] == ["core", "ledger"]
+    assert registry.channels["inbox"].plugin == "" and registry.jobs["core.deliver_notices"].plugin == ""
+    assert "core" not in [m.name for m in registry.installed()]  # not a module: never listed or disabled
+
+
+def test_a_plugin_may_not_take_the_host_s_name():
+    with pytest.raises(PluginError, match="^plugin core: the name is the host's own"):
+        Registry([parse("{'name': 'core', 'version': '1', 'summary': 's'}", "hostlike.core", "x")])
 
 
 def test_table_of_a_plugin_must_carry_its_prefix(tmp_path, monkeypatch):

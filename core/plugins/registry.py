@@ -6,7 +6,7 @@ import importlib.util
 
 import pluggy
 
-from core import hookspecs
+from core import builtin, hookspecs
 from core.declarations import Job, MenuItem
 from core.plugins.manifest import Manifest, PluginError
 
@@ -38,6 +38,9 @@ class Registry:
         self.blueprint_plugin: dict[str, str] = {}
         self._callers: dict[tuple[str, frozenset], object] = {}
         self.enabled_cache: dict[tuple[int, int], frozenset[str]] = {}
+        if builtin.NAME in self.manifests:
+            raise PluginError(f"plugin {builtin.NAME}: the name is the host's own")
+        self.pm.register(builtin, name=builtin.NAME)
         for m in manifests:
             hooks_module = f"{m.package}.hooks"
             if importlib.util.find_spec(hooks_module) is not None:
@@ -47,16 +50,22 @@ class Registry:
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"plugin {self.pm.get_name(exc.plugin) or exc.plugin}: {exc}") from None
 
+    @staticmethod
+    def module_of(name: str) -> str:
+        """The module that gates what plugin ``name`` declared: none ("") for the host's internal plugin."""
+        return "" if name == builtin.NAME else name
+
     def installed(self) -> list[Manifest]:
         return list(self.manifests.values())
 
     def per_plugin(self, hook: str, **kwargs):
-        """Call an installed-level hook on each plugin in dependency order: [(name, result)].
+        """Call an installed-level hook on the host's internal plugin, then each plugin in dependency order:
+        [(name, result)].
 
         Each implementation gets only the arguments it names (pluggy allows fewer than the spec).
         """
         impls = {impl.plugin_name: impl for impl in getattr(self.pm.hook, hook).get_hookimpls()}
-        return [(name, _call(impls[name], kwargs)) for name in self.manifests if name in impls]
+        return [(name, _call(impls[name], kwargs)) for name in [builtin.NAME, *self.manifests] if name in impls]
 
     def call_plugin(self, name: str, hook: str, **kwargs):
         """Call ``hook`` of plugin ``name`` alone; None when it does not implement it."""
