@@ -158,3 +158,38 @@ def outbox_sweep(grace):
 
 
 gentou_cli.add_command(worker_command)
+
+
+@gentou_cli.group("processes")
+def processes_cli():
+    """Approval processes: which provider decides each kind, per group company."""
+
+
+@processes_cli.command("providers")
+@click.option("--company", required=True, help="code of the group company")
+def processes_providers(company):
+    """Each process kind of the company, the provider deciding it and whether the company chose it."""
+    from core.processes import service
+    group = group_by_code(company)
+    click.echo("offered: " + ", ".join(service.approval_providers(group.id)))
+    for kind in service.kinds_for(group.id):
+        chosen = service.chosen_provider(group.id, kind.code)
+        click.echo(f"{kind.code:<24} {service.approval_provider(group.id, kind.code).name:<12} "
+                   + ("chosen" if chosen else "default"))
+
+
+@processes_cli.command("provider")
+@click.argument("kind")
+@click.argument("name")
+@click.option("--company", required=True, help="code of the group company")
+def processes_provider(kind, name, company):
+    """Let provider NAME decide the company's processes of KIND."""
+    from core.processes import service
+    group = group_by_code(company)
+    with acting_as(None, "cli"):
+        try:
+            service.choose_provider(group.id, kind, name)
+        except service.ProcessError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"{kind} of {company} is decided by {name}")

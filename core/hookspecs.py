@@ -186,25 +186,27 @@ def register_processes() -> list[ProcessKind]:
     """
 
 
-@hookspec(firstresult=True)
-def approval_providers(group_id: int) -> Any | None:
-    """Return the approval provider for ``group_id``, or None to leave it to others.
+@hookspec
+def approval_providers(group_id: int) -> list[Any]:
+    """Return the approval providers this plugin offers ``group_id`` (those it is configured for).
 
-    Tenant-level and ``firstresult``: the first enabled plugin that returns a provider wins;
-    with none, the host's in-app provider (a business admin decides) is used. A provider has
+    Tenant-level, called only on the plugins the company enabled. Which provider decides a process
+    kind is the company's choice (``gentou processes provider``, kept as a setting of the host);
+    when it chose none, the only offered provider decides, and with two or more the host's in-app
+    provider (a business admin decides) does, never registration order. A provider has
     ``name``, ``label``, ``start(instance, kind) -> external id`` (it must not call the network
     inside the web request: enqueue a job) and ``url(instance) -> link or None`` (查看BPM).
     Its decision comes back through ``core.processes.service.complete``.
 
     :param group_id: the group company whose process is to be started.
-    :returns: a provider, or None.
-    :firstresult: yes.
+    :returns: the providers, possibly none.
+    :firstresult: no.
 
     Example::
 
         @hookimpl
         def approval_providers(group_id):
-            return DingTalkApprovals(group_id) if configured(group_id) else None
+            return [DingTalkApprovals(group_id)] if configured(group_id) else []
     """
 
 

@@ -261,3 +261,39 @@ def test_review_locks_the_record_until_unlocked_and_audits_each_step(app, world)
                                      .order_by(AuditLog.id)).all()
     assert actions == ["review:submitted", "review:returned", "review:submitted", "review:passed",
                        "review:unlock", "review:lock"]
+
+
+def test_with_two_oa_plugins_the_company_chooses_the_provider_of_each_kind(app, world):
+    from tests.sample_plugins.ledger.hooks import OA_OFFERED
+    run = app.test_cli_runner().invoke
+    OA_OFFERED[:] = ["ledger_oa", "report_oa"]
+    try:
+        with app.app_context():
+            from core.modules import enable
+            enable(world["group"], "ledger_report")
+            db.session.commit()
+        listed = run(args=["gentou", "processes", "providers", "--company", "AAA"]).output
+        assert "offered: inapp, ledger_oa, report_oa" in listed
+        assert "ledger_calc              inapp        default" in listed  # two offered, none chosen: in-app
+        refused = run(args=["gentou", "processes", "provider", "ledger_calc", "nobody_oa", "--company", "AAA"])
+        assert refused.exit_code != 0 and "approval provider nobody_oa is not offered" in refused.output
+        chose = run(args=["gentou", "processes", "provider", "ledger_calc", "report_oa", "--company", "AAA"])
+        assert chose.exit_code == 0, chose.output
+        assert "ledger_calc              report_oa    chosen" in run(
+            args=["gentou", "processes", "providers", "--company", "AAA"]).output
+        client = login(app.test_client(), world["accountant"])
+        assert start(client, world, "ledger_calc").status_code == 302
+        assert start(client, world, "ledger_disclosure").status_code == 302
+        calc, disclosure = instances(app, world, "ledger_calc")[0], instances(app, world, "ledger_disclosure")[0]
+        assert (calc.provider, calc.external_id) == ("report_oa", f"report_oa-{calc.id}")
+        assert disclosure.provider == "inapp"  # the company chose only for ledger_calc
+        page = client.get(f"/processes/projects/{world['project']}").get_data(as_text=True)
+        assert f"https://oa.example/report_oa/report_oa-{calc.id}" in page
+        OA_OFFERED[:] = ["ledger_oa"]  # one offered, none chosen: it decides
+        assert start(client, world, "ledger_disclosure").status_code == 302
+        assert instances(app, world, "ledger_disclosure")[-1].provider == "ledger_oa"
+        with app.app_context():
+            audit = db.session.scalar(db.select(AuditLog).where(AuditLog.record_id == "approval_provider.ledger_calc"))
+            assert audit.after == {"value": "report_oa"}
+    finally:
+        OA_OFFERED.clear()

@@ -87,7 +87,7 @@ def start(kind: ProcessKind, project, user, form_data: dict, description: str, a
         db.session.add(attachment)
     if kind.on_start:
         kind.on_start(instance, user)
-    provider = approval_provider(project.group_id)
+    provider = approval_provider(project.group_id, kind.code)
     instance.provider = provider.name
     instance.external_id = provider.start(instance, kind) or ""
     from core import worklist
@@ -191,7 +191,55 @@ class InAppProvider:
         return None
 
 
-def approval_provider(group_id: int):
-    """The company's approval provider: the first plugin that offers one (firstresult), else in-app."""
+def approval_providers(group_id: int) -> dict:
+    """The approval providers open to the company by name: in-app, then those its enabled plugins offer (by name)."""
     from core.modules import hooks_for
-    return hooks_for(group_id).approval_providers(group_id=group_id) or InAppProvider()
+    offered = {p.name: p for providers in hooks_for(group_id).approval_providers(group_id=group_id)
+               for p in providers or [] if p.name != InAppProvider.name}
+    return {InAppProvider.name: InAppProvider(), **dict(sorted(offered.items()))}
+
+
+def _choice_key(kind_code: str) -> str:
+    return f"approval_provider.{kind_code}"
+
+
+def chosen_provider(group_id: int, kind_code: str) -> str:
+    """The provider name the company chose for ``kind_code`` ("" when none): a setting of the host."""
+    from core.models import ModuleSetting
+    from core.tenancy import tenant
+    with tenant(group_id):
+        return db.session.scalar(db.select(ModuleSetting.value).where(
+            ModuleSetting.module == "core", ModuleSetting.key == _choice_key(kind_code))) or ""
+
+
+def choose_provider(group_id: int, kind_code: str, name: str) -> None:
+    """Set the provider of ``kind_code`` for the company (audited); refused unless it is offered now.
+    (Run by the ``gentou processes provider`` command: its messages are in English like the CLI's.)"""
+    from core.models import ModuleSetting
+    from core.tenancy import tenant
+    if kind_code not in kinds():
+        raise ProcessError(f"unknown process kind {kind_code} (known: {', '.join(kinds())})")
+    if name not in approval_providers(group_id):
+        raise ProcessError(f"approval provider {name} is not offered to this company (offered: "
+                           + ", ".join(approval_providers(group_id)) + ")")
+    with tenant(group_id):
+        row = db.session.scalar(db.select(ModuleSetting).where(
+            ModuleSetting.module == "core", ModuleSetting.key == _choice_key(kind_code)))
+        before = row.value if row else ""
+        if row is None:
+            row = ModuleSetting(group_id=group_id, module="core", key=_choice_key(kind_code))
+            db.session.add(row)
+        row.value = name
+        record_action(db.session, group_id, "setting", "core_module_setting", row.key, row.key,
+                      before={"value": before}, after={"value": name})
+
+
+def approval_provider(group_id: int, kind_code: str):
+    """The provider of ``kind_code`` for the company: the one it chose while offered; else the only provider
+    other than in-app when exactly one plugin offers one; else in-app. Never registration order."""
+    offered = approval_providers(group_id)
+    chosen = chosen_provider(group_id, kind_code)
+    if chosen in offered:
+        return offered[chosen]
+    others = [p for name, p in offered.items() if name != InAppProvider.name]
+    return others[0] if len(others) == 1 else offered[InAppProvider.name]

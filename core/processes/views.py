@@ -48,9 +48,8 @@ def project_processes(project_id):
         if instance.state != "reset" or instance.kind not in latest:
             latest[instance.kind] = instance
     blocked = {k.code: service.missing_requirement(k, project) for k in kinds}
-    provider = service.approval_provider(current_user.group_id)
     return render_template("processes/list.html", project=project, kinds=kinds, latest=latest, blocked=blocked,
-                           provider=provider)
+                           providers=service.approval_providers(current_user.group_id))
 
 
 @bp.route("/projects/<int:project_id>/start/<code>", methods=["GET", "POST"])
@@ -83,8 +82,8 @@ def view(process_id):
     instance, project = _instance_or_404(process_id)
     kind = service.kinds().get(instance.kind)
     files = db.session.scalars(db.select(Attachment).where(Attachment.process_id == instance.id)).all()
-    provider = service.approval_provider(current_user.group_id)
-    bpm_url = provider.url(instance) if provider.name == instance.provider else None
+    provider = service.approval_providers(current_user.group_id).get(instance.provider)
+    bpm_url = provider.url(instance) if provider else None
     return render_template("processes/view.html", instance=instance, project=project, kind=kind, files=files,
                            bpm_url=bpm_url)
 

@@ -69,7 +69,8 @@ def register_jobs():
 @hookimpl
 def approval_providers(group_id):
     from plugins.dingtalk.approvals import provider_for
-    return provider_for(group_id)
+    provider = provider_for(group_id)
+    return [provider] if provider else []
 
 
 @hookimpl

@@ -85,3 +85,27 @@ def register_cli(group):
     @with_company
     def hello(group, loud):
         click.echo(f"hello {group.name}" + ("!" if loud else ""))
+
+
+OA_OFFERED = []  # provider names a test makes ledger (and ledger_report) offer as approval providers
+
+
+class SampleOA:
+    """An external approval provider that remembers what it started (tests)."""
+
+    label = "示例OA"
+
+    def __init__(self, name):
+        self.name = name
+
+    def start(self, instance, kind):
+        RECEIVED.append(("oa", self.name, kind.code))
+        return f"{self.name}-{instance.id}"
+
+    def url(self, instance):
+        return f"https://oa.example/{self.name}/{instance.external_id}"
+
+
+@hookimpl
+def approval_providers(group_id):
+    return [SampleOA("ledger_oa")] if "ledger_oa" in OA_OFFERED else []
