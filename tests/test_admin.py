@@ -199,3 +199,15 @@ def test_audit_log_filters(app, admin, setup):
     assert "没有日志" in page
     page = admin.get("/admin/audit-log?start=2000-01-01&end=2000-01-02").get_data(as_text=True)
     assert "没有日志" in page
+
+
+def test_a_record_s_own_history_is_one_click_from_its_page(app, admin, setup):
+    import html
+    import re
+    url = f"/admin/projects/{setup['project']}"
+    assert post(admin, url, project_data(setup, code="AAA-P1", name="改名项目", version="1")).status_code == 302
+    post(admin, "/admin/batches", {"name": "2021年5月"})  # another record's entry, not in this history
+    link = re.search(r'href="([^"]*/admin/audit-log\?[^"]*)">系统日志</a>', admin.get(url).get_data(as_text=True))
+    assert link and "table=core_project" in link.group(1) and f"record={setup['project']}" in link.group(1)
+    history = admin.get(html.unescape(link.group(1))).get_data(as_text=True)
+    assert "改名项目" in history and "2021年5月" not in history
