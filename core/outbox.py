@@ -61,8 +61,9 @@ def notify_each(group_id: int, messages, title: str, link: str = "", channels_=(
     if unknown:
         raise KeyError(f"unknown notification channel(s): {unknown}")
     now = utcnow()
-    title = redact.scrub(title, group_id)
-    messages = [(rid, redact.scrub(body, group_id)) for rid, body in messages]
+    clean = redact.scrubber(group_id)
+    title = clean(title)
+    messages = [(rid, clean(body)) for rid, body in messages]
     batch = NoticeBatch(group_id=group_id, project_id=project_id, kind=kind, title=title[:200], created_at=now,
                         created_by=actor, is_test=is_test)
     db.session.add(batch)

@@ -69,27 +69,42 @@ def _load(group_id: int) -> set[str]:
     return found
 
 
-def scrub(text, group_id: int | None = None):
-    """``text`` without any known secret (or the company's); non-text values are returned as they are."""
-    if not isinstance(text, str) or not text:
-        return text
+def scrubber(group_id: int | None = None):
+    """A function that scrubs text of every secret known now (and the company's): for many texts at once."""
     with _lock:
         secrets = set(_known)
     for value in company_secrets(group_id):
         secrets.update({value, urllib.parse.quote_plus(value), urllib.parse.quote(value, safe="")})
-    for value in sorted(secrets, key=len, reverse=True):  # the longest first: a secret inside another
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
+    ordered = sorted(secrets, key=len, reverse=True)  # the longest first: a secret inside another
+
+    def clean(text):
+        if not isinstance(text, str) or not text:
+            return text
+        for value in ordered:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+    return clean
+
+
+def scrub(text, group_id: int | None = None):
+    """``text`` without any known secret (or the company's); non-text values are returned as they are."""
+    if not isinstance(text, str) or not text:
+        return text
+    return scrubber(group_id)(text)
 
 
 def scrub_tree(value, group_id: int | None = None):
     """``scrub`` every string in a JSON-like value (dicts, lists)."""
+    return _tree(value, scrubber(group_id))
+
+
+def _tree(value, clean):
     if isinstance(value, dict):
-        return {k: scrub_tree(v, group_id) for k, v in value.items()}
+        return {k: _tree(v, clean) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [scrub_tree(v, group_id) for v in value]
-    return scrub(value, group_id)
+        return [_tree(v, clean) for v in value]
+    return clean(value)
 
 
 _base_factory = logging.getLogRecordFactory()
