@@ -24,3 +24,12 @@ def test_every_string_has_an_english_translation(cfg, folder, tmp_path):
         english = {m.id: m.string for m in read_po(fh) if m.id and not m.fuzzy}
     missing = sorted(str(i) for i in wanted if not english.get(i))
     assert not missing, f"{len(missing)} strings without English in {folder.name} (run ./dev.sh i18n): {missing[:20]}"
+
+
+@pytest.mark.parametrize("cfg,folder", CATALOGUES, ids=[str(folder.relative_to(ROOT)) for _, folder in CATALOGUES])
+def test_english_strings_carry_no_full_width_punctuation(cfg, folder):
+    with (folder / "translations/en/LC_MESSAGES/messages.po").open("rb") as fh:
+        english = [m.string for m in read_po(fh) if m.id and m.string]
+    texts = [text for s in english for text in (s if isinstance(s, tuple) else (s,))]
+    full_width = [text for text in texts if set(text) & set("，。：；（）！？、【】")]
+    assert not full_width, f"{folder.name}: English with Chinese punctuation: {full_width[:10]}"
