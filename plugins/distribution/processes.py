@@ -16,7 +16,7 @@ from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS
 
 ACTUAL_PEAK = services.ACTUAL_PEAK
-PROFIT_KINDS = 5  # 利润分配1 … 利润分配5
+PROFIT_KINDS = services.PROFIT_BATCHES
 
 
 def _batch(project, kind: str, number: int = 1) -> DistributionBatch | None:

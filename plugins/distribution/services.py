@@ -59,6 +59,9 @@ def ensure_editable(batch: DistributionBatch) -> None:
         raise DistributionError(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=batch.label))
 
 
+PROFIT_BATCHES = 5  # 第1次 … 第5次利润分配, each with its approval process 利润分配N
+
+
 def create(project, kind: str) -> DistributionBatch:
     """新建分配批次: one line per partner with a confirmed investment; 第N次 counted per project."""
     if kind not in ("principal", "profit", "liquidation"):
@@ -70,6 +73,8 @@ def create(project, kind: str) -> DistributionBatch:
     existing = [b for b in batches(project.id) if b.kind == kind]
     if kind != "profit" and existing:
         raise DistributionError(_("本项目已有%(label)s批次", label=existing[0].label))
+    if kind == "profit" and len(existing) >= PROFIT_BATCHES:
+        raise DistributionError(_("每个项目最多 %(n)s 次利润分配，其余利润请在清算分配中分配", n=PROFIT_BATCHES))
     batch = DistributionBatch(project_id=project.id, group_id=project.group_id, kind=kind, number=len(existing) + 1)
     db.session.add(batch)
     db.session.flush()

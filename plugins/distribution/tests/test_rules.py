@@ -82,6 +82,10 @@ def test_a_profit_batch_whose_tier_totals_do_not_divide_evenly(app):
     assert "第1次利润分配" in page
     second = new_batch(app, world, kj, "profit")
     assert "第2次利润分配" in kj.get(page_url(world, second)).get_data(as_text=True)
+    for _ in range(3):  # 第3 … 第5次: each has its process 利润分配N
+        new_batch(app, world, kj, "profit")
+    sixth = post(kj, f"/distribution/projects/{world['project']}/batches/new", {"kind": "profit"}, follow_redirects=True)
+    assert "每个项目最多 5 次利润分配" in sixth.get_data(as_text=True)
 
 
 def test_by_hand_unlock_import_with_a_bad_row_then_lock(app):
