@@ -42,7 +42,8 @@ def world(app):
         ids = {"project_id": a.project.id, "company_id": a.city.id, "batch_id": a.batch.id,
                "user_id": a.accountant.id, "entry_id": entry.id, "notice_id": notice.id,
                "notice_batch_id": batch.id, "message_id": message.id, "process_id": process.id,
-               "review_id": review.id, "code": "ledger_disclosure", "token": attachment.token}
+               "review_id": review.id, "code": "ledger_disclosure", "token": attachment.token,
+               "group_code": a.group.code}
         # B's admin also holds every other role, so only tenancy can stop them.
         with tenant(b.group.id):
             db.session.get(User, b.admin.id).set_roles(roles.ALL)
