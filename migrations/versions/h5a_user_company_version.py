@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'h5a_user_company_version'
-down_revision = '0001_core'
+down_revision = 'h3a_session_token'
 branch_labels = None
 depends_on = None
 

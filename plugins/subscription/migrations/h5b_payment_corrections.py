@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'h5b_payment_corrections'
-down_revision = '0001_subscription'
+down_revision = 'h4a_exact_numeric'
 branch_labels = None
 depends_on = None
 
