@@ -10,14 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from core import review as reviews
-from core.audit import record_action, record_updates
+from core.audit import record_action
+from core.bulk import write_figures
 from core.extensions import db
 from core.models.user import utcnow
 from core.money import round_cents, split
 from plugins.distribution.models import ZERO, DistributionBatch, DistributionLine
 from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS, Payment, Subscription
-from plugins.subscription.services import _update_rows  # the stage's guarded bulk write, one statement
 
 FIGURES = ("principal", "interest", "other", "profit")
 EDITED = {"principal": FIGURES[:3], "profit": FIGURES[3:], "liquidation": FIGURES}  # a batch's own figures
@@ -109,21 +109,10 @@ def _rows(batch_id: int):
 
 
 def write(batch: DistributionBatch, action: str, changes: list[tuple[object, dict]]) -> None:
-    """Store many lines' figures at once, each guarded by its version, with one audit entry holding every
-    line's before and after."""
-    if not changes:
-        return
-    table = DistributionLine.__table__
-    columns = sorted(changes[0][1])
-    if _update_rows(table, columns, changes) != len(changes):
+    """Store many lines' figures at once, with one audit entry holding every line's before and after."""
+    if not write_figures(DistributionLine, batch.group_id, f"batch:{batch.id}", f"{batch.label} · {action}",
+                         changes, lambda row: row.batch_id == batch.id):
         raise DistributionError(_("分配明细已被他人修改，请刷新后重试"))
-    record_updates(db.session, batch.group_id, table.name, [(
-        f"batch:{batch.id}", f"{batch.label} · {action}",
-        {str(row.id): {c: getattr(row, c) for c in columns} for row, _v in changes},
-        {str(row.id): values for row, values in changes})])
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, DistributionLine) and obj.batch_id == batch.id:
-            db.session.expire(obj)
 
 
 def paid_on(project_id: int) -> dict[int, dt.date]:

@@ -10,9 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-import sqlalchemy as sa
-
-from core.audit import record_updates
+from core.bulk import write_figures
 from core.extensions import db
 from core.money import CENT, round_cents, split
 from core.processes.models import APPROVED
@@ -79,43 +77,11 @@ def _figures(project_id: int):
                               .where(Subscription.project_id == project_id).order_by(TIER_ORDER, Subscription.id)).all()
 
 
-def _update_rows(table, columns: list[str], changes) -> int:
-    """One statement for all rows on PostgreSQL (UPDATE … FROM unnest(arrays)), an executemany
-    elsewhere; each row only if its version is still the one read."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        names = [f"v{i}" for i in range(len(columns))]
-        assignments = ", ".join(f"{c} = c.{n}" for c, n in zip(columns, names))
-        arrays = ", ".join(f"CAST(:{n} AS numeric[])" for n in names)
-        statement = sa.text(f"UPDATE {table.name} AS s SET {assignments}, version = s.version + 1 "
-                            f"FROM unnest(CAST(:ids AS integer[]), CAST(:versions AS integer[]), {arrays}) "
-                            f"AS c(id, version, {', '.join(names)}) WHERE s.id = c.id AND s.version = c.version")
-        params = {"ids": [row.id for row, _v in changes], "versions": [row.version for row, _v in changes],
-                  **{n: [values[c] for _row, values in changes] for c, n in zip(columns, names)}}
-        return db.session.execute(statement, params).rowcount
-    statement = (sa.update(table).where(table.c.id == sa.bindparam("row_id"),
-                                        table.c.version == sa.bindparam("row_version"))
-                 .values(version=table.c.version + 1, **{c: sa.bindparam(f"new_{c}") for c in columns}))
-    return db.session.execute(statement, [{"row_id": row.id, "row_version": row.version,
-                                           **{f"new_{c}": values[c] for c in columns}}
-                                          for row, values in changes]).rowcount
-
-
 def _write_figures(project, action: str, changes: list[tuple[object, dict]]) -> None:
-    """Store computed figures of many partners at once, each row guarded by its version, with one
-    audit entry for the whole action holding every partner's before and after."""
-    if not changes:
-        return
-    table = Subscription.__table__
-    columns = sorted(changes[0][1])
-    if _update_rows(table, columns, changes) != len(changes):
+    """Store computed figures of many partners at once, with one audit entry for the whole action."""
+    if not write_figures(Subscription, project.group_id, f"project:{project.id}", f"{project.name} · {action}",
+                         changes, lambda row: row.project_id == project.id):
         raise SubscriptionError(_("认购明细已被他人修改，请刷新后重试"))
-    record_updates(db.session, project.group_id, table.name, [(
-        f"project:{project.id}", f"{project.name} · {action}",
-        {str(row.id): {c: getattr(row, c) for c in columns} for row, _v in changes},
-        {str(row.id): values for row, values in changes})])
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Subscription) and obj.project_id == project.id:
-            db.session.expire(obj)
 
 
 def propose(project) -> dict[str, Decimal]:
