@@ -148,8 +148,8 @@ def _apply_channels(registry: Registry) -> None:
 def _apply_jobs(registry: Registry) -> None:
     from core.declarations import Job
 
-    for name, jobs in registry.per_plugin("register_jobs"):
-        for job in jobs or []:
+    for name, declared in registry.per_plugin("register_jobs"):
+        for job in declared or []:
             full = f"{name}.{job.name}"
             if full in registry.jobs:
                 raise PluginError(f"plugin {name}: job {full} declared twice")
