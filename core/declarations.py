@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from typing import Callable
 
 
@@ -63,3 +64,17 @@ class ProjectLink:
     project_id: int
     name: str
     link: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StakeSource:
+    """A holding in a project that a plugin offers to the project's new partners (新增合伙), e.g. the
+    exited partners' stakes held by the group's platform company.
+
+    ``key`` is stable and unique within the project (prefix it with the plugin name); ``amount`` is
+    the investment (money, to the cent) a 新增合伙 round may take from it, never negative.
+    """
+
+    key: str
+    label: str
+    amount: Decimal

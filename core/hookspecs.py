@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
     from sqlalchemy.orm import DeclarativeBase
 
+    from decimal import Decimal
+
     from core.channels import Channel
-    from core.declarations import Event, Job, MenuItem, ProjectLink, Todo
+    from core.declarations import Event, Job, MenuItem, ProjectLink, StakeSource, Todo
     from core.models import User
     from core.processes.kinds import ProcessKind
     from core.settings import Setting
@@ -354,4 +356,51 @@ def on_event(event: Event) -> None:
         def on_event(event):
             if isinstance(event, SubscriptionConfirmed):
                 enqueue("agreements.generate", event.group_id, subscription_id=event.subscription_id)
+    """
+
+
+@hookspec
+def stake_sources(project_id: int) -> list[StakeSource]:
+    """Return the holdings in project ``project_id`` this plugin offers to new partners
+    (``core.declarations.StakeSource``: key, label, amount available).
+
+    Tenant-level: called with the project's group company current, only on the plugins it enabled,
+    when a 新增合伙 round is prepared and again, locked, when it is approved. A round may take from one
+    source at most its ``amount``; without any source new partners bring new money. Make no network
+    call and use a fixed number of queries.
+
+    :param project_id: the project whose new partners may take over a holding.
+    :returns: the sources with a positive amount, possibly none.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def stake_sources(project_id):
+            held = platform_holding(project_id)
+            return [StakeSource("exit:platform", _("平台公司持有份额"), held)] if held else []
+    """
+
+
+@hookspec
+def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> None:
+    """New partners of project ``project_id`` took over (part of) the holding ``source_key``.
+
+    Tenant-level, called on every plugin the company enabled inside the transaction that approves
+    the 新增合伙 round; only the plugin that offered ``source_key`` acts (the others return at once).
+    It reduces its holding by exactly ``sum(taken.values())`` and audits the change; raising
+    refuses the approval and nothing of it is saved.
+
+    :param project_id: the project.
+    :param source_key: the ``StakeSource.key`` the round took from.
+    :param taken: the investment each new partner took, by user id (each positive, to the cent).
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def stake_taken(project_id, source_key, taken):
+            if source_key == "exit:platform":
+                reduce_platform_holding(project_id, sum(taken.values()))
     """
