@@ -8,22 +8,20 @@ in plain words for the admin.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import logging
-import threading
 import time
 import urllib.parse
 
 import requests
-from redis.exceptions import RedisError
 from flask_babel import gettext as _
+
+from core.apiclient import CachedToken, _local_tokens  # noqa: F401  (its tests clear _local_tokens)
 
 log = logging.getLogger("gentou.dingtalk")
 DEFAULT_BASE = "https://oapi.dingtalk.com"
 TIMEOUT = (3.05, 10.0)            # seconds: connect, read
-REFRESH_EARLY = 300               # seconds before the token expires
 TOKEN_INVALID = {40001, 40014, 42001, 33001}
 TOKEN_INVALID_SUB = {"40014", "42001"}  # on topapi/* under errcode 88
 BAD_CREDENTIALS = {40096, 40089}
@@ -36,14 +34,7 @@ BUSY = {-1}
 NOT_FOUND = {60121}
 BAD_CODE = 40078
 
-# KEYS[1]: the token's cache key; ARGV[1]: the refused token. Another worker's fresh token stays.
-_DROP = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 _session = requests.Session()
-_local_tokens: dict[str, tuple[str, float]] = {}
-_local_lock = threading.Lock()
 
 
 class DingTalkError(Exception):
@@ -131,7 +122,7 @@ def _call(method: str, url: str, params: dict, body: dict | None, timeout) -> di
     return data
 
 
-class Client:
+class Client(CachedToken):
     """The app's calls: ``base_url`` from the company's settings, token cache in ``redis`` if given."""
 
     def __init__(self, base_url: str, app_key: str, app_secret: str, agent_id: str = "", redis=None,
@@ -143,59 +134,7 @@ class Client:
         digest = hashlib.sha256(f"{self.base_url}\n{app_secret}".encode()).hexdigest()[:12]
         self.cache_key = f"gentou:dingtalk:token:{app_key}:{digest}"
 
-    # The token -------------------------------------------------------------------------------
-    def _cached(self) -> str | None:
-        if self.redis is not None:
-            try:
-                value = self.redis.get(self.cache_key)
-            except RedisError as exc:  # Redis down: fetch a token; a sign-in must still work
-                log.warning("token cache unreachable: %s", exc)
-                return None
-            return value.decode() if value else None
-        token, until = _local_tokens.get(self.cache_key, ("", 0.0))
-        return token if token and until > time.monotonic() else None
-
-    def _store(self, token: str, expires_in: int) -> None:
-        ttl = max(1, expires_in - REFRESH_EARLY if expires_in > 2 * REFRESH_EARLY else expires_in // 2)
-        if self.redis is None:
-            _local_tokens[self.cache_key] = (token, time.monotonic() + ttl)
-            return
-        try:
-            self.redis.set(self.cache_key, token, ex=ttl)
-        except RedisError as exc:
-            log.warning("token cache unreachable: %s", exc)
-
-    def _drop(self, token: str) -> None:
-        """Forget a token DingTalk refused, in this process and in Redis, before anyone uses it again."""
-        if self.redis is None:
-            with contextlib.suppress(KeyError):
-                if _local_tokens[self.cache_key][0] == token:
-                    del _local_tokens[self.cache_key]
-            return
-        try:
-            self.redis.eval(_DROP, 1, self.cache_key, token)
-        except RedisError as exc:
-            log.warning("token cache unreachable: %s", exc)
-
-    @contextlib.contextmanager
-    def _refreshing(self):
-        """One refresh at a time per app: across workers with Redis, in this process without."""
-        if self.redis is None:
-            with _local_lock:
-                yield
-            return
-        lock = self.redis.lock(self.cache_key + ":lock", timeout=30, blocking_timeout=30)
-        try:
-            held = lock.acquire()
-        except RedisError:
-            held = False
-        try:
-            yield
-        finally:
-            if held:
-                with contextlib.suppress(RedisError):
-                    lock.release()
-
+    # The token (core.apiclient.CachedToken) ---------------------------------------------------
     def fetch_token(self) -> str:
         """Ask DingTalk for a token now (the "test connection" button) and cache it."""
         data = _call("GET", f"{self.base_url}/gettoken", {"appkey": self.app_key, "appsecret": self.app_secret},
@@ -205,14 +144,7 @@ class Client:
 
     def access_token(self, stale: str | None = None) -> str:
         """The shared token; ``stale``: the one DingTalk just refused, replaced unless another worker did."""
-        token = self._cached()
-        if token and token != stale:
-            return token
-        with self._refreshing():
-            token = self._cached()
-            if token and token != stale:
-                return token
-            return self.fetch_token()
+        return self.shared_token(self.fetch_token, stale)
 
     def call(self, path: str, body: dict | None = None) -> dict:
         """POST ``path`` with the token; on a token-invalid answer refresh once and retry once."""
