@@ -16,6 +16,7 @@ APT_PACKAGES=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
     libjpeg62-turbo libopenjp2-7 libffi-dev
     fonts-noto-cjk fontconfig poppler-utils redis-server
+    wrk
 )
 
 usage() {

@@ -1,58 +1,84 @@
-"""Benchmark: throughput of the 项目维护 list (/admin/projects) against a bare Flask route.
+"""Benchmark: request cost of signed-in pages against a plain Flask route, served the same way.
 
-Builds the app on SQLite (temp file) and/or PostgreSQL (schema ``gentou_bench`` in database
-``test``, dropped at the end), seeds one group with 500 projects and 5,000 users, serves it
-with waitress (4 threads) and drives each route for N seconds from 4 signed-in clients.
-Prints requests/second, the ratio project list / bare, and whether it meets the 0.3 target.
+Builds the app on SQLite (temp file) and/or PostgreSQL (schema ``gentou_bench`` in database ``test``,
+dropped at the end), seeds one group with 500 projects and 5,000 users, one project of which has 1,000
+partners (立项 with a peak and tier ratios, 认购 and 测算 done). Serves, one after the other, a plain Flask
+app (one route returning "ok") and the Gentou app, each with waitress (4 threads) in this process, and
+loads each route from wrk, a separate process (2 threads, 4 connections), signed in by cookie. Prints
+requests/second per route and its ratio to the plain route, against the targets:
+
+    host's bare route (/_bench/bare: "ok" through the host's request hooks)   >= 0.5 x plain
+    项目维护 (/admin/projects) and 账号及角色 (/admin/users)                   >= 0.2 x plain
+    the partner's 个人中心 and 认购明细 (project of 1,000 partners)             >= 0.1 x plain
 
     .venv/bin/python bench/project_list.py [--db sqlite|postgres|both] [--seconds N]
 
-A benchmark, not a test: it prints figures and always exits 0 unless the harness breaks.
+A benchmark, not a test: it prints figures and always exits 0 unless the harness breaks (a route that
+does not answer 200 signed in, or wrk missing: ``./dev.sh setup`` installs it).
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import re
+import shutil
+import subprocess
 import sys
 import threading
-import time
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import requests
+import sqlalchemy as sa
 import waitress
+from flask import Flask
 from werkzeug.security import generate_password_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.models import Batch, Company, GroupCompany, Project, User  # noqa: E402
+from core.modules import enable  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
+from plugins.subscription import services  # noqa: E402
+from plugins.subscription.models import Initiation, Subscription, TierRatio  # noqa: E402
+from plugins.subscription.payments import today  # noqa: E402
 from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench"
 PASSWORD = "bench-password-1"
-ADMIN = "bench0000"
-CLIENTS = 4
-MAX_REQUESTS_PER_CLIENT = 100_000
+ADMIN, ACCOUNTANT, PARTNER = "bench0000", "bench0001", "bench0002"
+PARTNERS = 1000
+THREADS, CONNECTIONS = 2, 4
 TIMEOUT = 10  # seconds, per request
-TARGET = 0.3
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-ROUTES = [("bare", "/_bench/bare"), ("projects p1", "/admin/projects"), ("projects p10", "/admin/projects?page=10")]
+RPS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
+NON_2XX_RE = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+SOCKET_ERRORS_RE = re.compile(r"Socket errors:.*")
 
 
-def build_app(url: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None}, plugins=[])
+def build_app(url: str) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REDIS_URL": None},
+                     plugins=["plugins.subscription"])
     app.add_url_rule("/_bench/bare", "bench_bare", lambda: "ok")
     return app
 
 
-def seed(app) -> None:
-    started = time.perf_counter()
+def plain_app() -> Flask:
+    app = Flask("plain")
+    app.add_url_rule("/", "plain", lambda: "ok")
+    return app
+
+
+def seed(app: Flask) -> int:
+    """Seed the group; return the id of the project with the partners."""
     with app.app_context():
         db.create_all()
         group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
         db.session.add(group)
+        db.session.commit()
+        enable(group.id, "subscription", actor="bench")
         db.session.commit()
         with tenant(group.id):
             companies = [Company(name=f"{r}城市公司", kind="city", region=r) for r in ("华东", "华南", "华北", "西南")]
@@ -60,103 +86,116 @@ def seed(app) -> None:
             batches = [Batch(name=f"20{10 + i // 12}年{i % 12 + 1}月") for i in range(20)]
             db.session.add_all(companies + batches)
             db.session.flush()
-            db.session.add_all(
-                Project(code=f"P{i:04d}", name=f"基准项目{i:04d}", company_id=companies[i % len(companies)].id,
-                        batch_id=batches[i % len(batches)].id, is_open=True, operator="lead",
-                        acquisition_method="招拍挂")
-                for i in range(500))
+            projects = [Project(code=f"P{i:04d}", name=f"基准项目{i:04d}", company_id=companies[i % len(companies)].id,
+                                batch_id=batches[i % len(batches)].id, is_open=True, operator="lead",
+                                acquisition_method="招拍挂") for i in range(500)]
+            db.session.add_all(projects)
             password_hash = generate_password_hash(PASSWORD)
-            users = [User(username=f"bench{i:04d}", name=f"用户{i:04d}", password_hash=password_hash)
-                     for i in range(5000)]
-            db.session.add_all(users)
+            db.session.execute(sa.insert(User), [
+                {"group_id": group.id, "username": f"bench{i:04d}", "name": f"用户{i:04d}",
+                 "company_id": companies[0].id, "password_hash": password_hash} for i in range(5000)])
+            users = {u.username: u for u in db.session.scalars(sa.select(User).where(
+                User.username.in_([ADMIN, ACCOUNTANT])))}
+            users[ADMIN].set_roles(["admin"])
+            users[ACCOUNTANT].set_roles(["business_admin"])
+            project = projects[0]
             db.session.flush()
-            users[0].set_roles(["admin"])
+            db.session.add(Initiation(project_id=project.id, capital_peak=Decimal("100000000.00")))
+            db.session.add_all(TierRatio(project_id=project.id, tier=t, ratio=Decimal(r))
+                               for t, r in (("holding", "0.5"), ("realestate", "3"), ("city", "0.6"),
+                                            ("other", "0.2")))
+            partner_ids = db.session.scalars(sa.select(User.id).order_by(User.id).offset(2).limit(PARTNERS)).all()
+            db.session.execute(sa.insert(Subscription), [
+                {"group_id": group.id, "token": uuid.uuid4().hex, "project_id": project.id, "user_id": uid,
+                 "tier": ("holding", "realestate", "city", "other")[i % 4], "min_amount": Decimal("1000.00"),
+                 "max_amount": Decimal("1000000.00"), "deadline": today(),
+                 "subscribed_amount": Decimal(10_000 + i * 7).quantize(Decimal("0.01"))}
+                for i, uid in enumerate(partner_ids)])
+            db.session.flush()
+            services.propose(db.session.get(Project, project.id))
             db.session.commit()
-    print(f"  seeded in {time.perf_counter() - started:.1f}s")
+            return project.id
 
 
-def serve(app):
+def serve(app: Flask):
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" noise under load
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}"
 
 
-def sign_in(base: str) -> requests.Session:
+def stop(server) -> None:
+    server.task_dispatcher.shutdown()  # let in-flight requests finish before closing the sockets
+    server.close()
+
+
+def sign_in(base: str, username: str) -> str:
+    """Sign in through /login; return the Cookie header value of the session."""
     s = requests.Session()
     page = s.get(f"{base}/login", timeout=TIMEOUT)
-    page.raise_for_status()
     token = CSRF_RE.search(page.text)
     if not token:
         raise RuntimeError("no csrf_token on /login")
-    r = s.post(f"{base}/login", data={"username": ADMIN, "password": PASSWORD, "csrf_token": token.group(1)},
+    r = s.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
                timeout=TIMEOUT)
     if r.status_code != 200 or not r.history or r.url.split("?")[0].endswith("/login"):
-        raise RuntimeError(f"sign-in failed: status {r.status_code}, landed on {r.url}")
-    return s
+        raise RuntimeError(f"sign-in of {username} failed: status {r.status_code}, landed on {r.url}")
+    return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
 
 
-def drive(base: str, path: str, sessions: list[requests.Session], seconds: float) -> tuple[float, int, list[str]]:
-    """Hit ``path`` from every session in parallel for ``seconds``; return (req/s, count, errors)."""
-    counts, errors = [0] * len(sessions), []
-    deadline = time.perf_counter() + seconds
-
-    def client(i: int, s: requests.Session) -> None:
-        while counts[i] < MAX_REQUESTS_PER_CLIENT and time.perf_counter() < deadline:
-            try:
-                r = s.get(base + path, timeout=TIMEOUT, allow_redirects=False)
-                if r.status_code != 200:
-                    errors.append(f"{path}: HTTP {r.status_code} {r.headers.get('Location', '')}")
-            except requests.RequestException as exc:
-                errors.append(f"{path}: {exc!r}")
-            counts[i] += 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i, s)) for i, s in enumerate(sessions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(seconds + 2 * TIMEOUT)
-    elapsed = time.perf_counter() - started
-    return sum(counts) / elapsed, sum(counts), errors
+def load(url: str, cookie: str | None, seconds: float) -> float:
+    """Requests/second wrk reaches on ``url``; the route must answer 200 to every request."""
+    check = requests.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=TIMEOUT, allow_redirects=False)
+    if check.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {check.status_code} {check.headers.get('Location', '')}")
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", f"--timeout={TIMEOUT}s", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    bad = NON_2XX_RE.search(out)
+    errors = SOCKET_ERRORS_RE.search(out)
+    if bad or errors:
+        raise RuntimeError(f"{url}: {bad.group(0) if bad else ''} {errors.group(0) if errors else ''}")
+    return float(RPS_RE.search(out).group(1))
 
 
 def bench(label: str, url: str, seconds: float) -> None:
     print(f"\n== {label} ==")
-    app = build_app(url)
-    seed(app)
-    server, base = serve(app)
-    sessions = [sign_in(base) for _ in range(CLIENTS)]
+    server, base = serve(plain_app())
     try:
-        for s in sessions:  # warm-up: templates, connection pool, translations
-            for _, path in ROUTES:
-                s.get(base + path, timeout=TIMEOUT)
-        rates = {}
-        for name, path in ROUTES:
-            rps, count, errors = drive(base, path, sessions, seconds)
-            rates[name] = rps
-            print(f"  {name:<13} {path:<26} {rps:8.1f} req/s  ({count} requests, {len(errors)} errors)")
-            for err in sorted(set(errors))[:5]:
-                print(f"    error: {err} (x{errors.count(err)})")
-        for name in ("projects p1", "projects p10"):
-            ratio = rates[name] / rates["bare"] if rates["bare"] else 0.0
-            print(f"  ratio {name} / bare = {ratio:.3f}   target >= {TARGET}: {'PASS' if ratio >= TARGET else 'FAIL'}")
+        load(base + "/", None, 1)  # warm-up
+        plain = load(base + "/", None, seconds)
     finally:
-        for s in sessions:
-            s.close()
-        server.task_dispatcher.shutdown()  # let in-flight requests finish before closing the sockets
-        server.close()
+        stop(server)
+    print(f"  {'plain Flask route':<24} {'/':<44} {plain:8.1f} req/s")
+
+    app = build_app(url)
+    project_id = seed(app)
+    server, base = serve(app)
+    try:
+        admin, accountant, partner = (sign_in(base, u) for u in (ADMIN, ACCOUNTANT, PARTNER))
+        routes = [
+            ("host's bare route", "/_bench/bare", admin, 0.5),
+            ("项目维护", "/admin/projects", admin, 0.2),
+            ("项目维护 page 10", "/admin/projects?page=10", admin, 0.2),
+            ("账号及角色", "/admin/users", admin, 0.2),
+            ("partner 个人中心", "/me/messages", partner, 0.1),
+            ("partner home (待办)", "/", partner, 0.1),
+            ("partner 认购明细", "/subscription/me", partner, 0.1),
+            ("认购明细 1,000 partners", f"/subscription/projects/{project_id}/subscriptions", accountant, None),
+        ]
+        for _name, path, cookie, _target in routes:
+            load(base + path, cookie, 1)  # warm-up: templates, connection pool, translations
+        for name, path, cookie, target in routes:
+            rps = load(base + path, cookie, seconds)
+            ratio = rps / plain
+            verdict = f"target >= {target}: {'PASS' if ratio >= target else 'FAIL'}" if target else "(no target)"
+            print(f"  {name:<24} {path:<44} {rps:8.1f} req/s  {ratio:5.3f} x plain  {verdict}")
+    finally:
+        stop(server)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-def run_sqlite(seconds: float) -> None:
-    on_sqlite(lambda label, url: bench(label, url, seconds))
-
-
-def run_postgres(seconds: float) -> None:
-    on_postgres(PG_SCHEMA, lambda label, url: bench(label, url, seconds))
 
 
 def main() -> None:
@@ -164,11 +203,13 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration per route (default 5)")
     args = parser.parse_args()
-    print(f"{CLIENTS} clients, waitress threads=4, {args.seconds:g}s per route")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: ./dev.sh setup installs it (Debian package wrk)")
+    print(f"wrk -t{THREADS} -c{CONNECTIONS}, waitress threads=4, {args.seconds:g}s per route")
     if args.db in ("sqlite", "both"):
-        run_sqlite(args.seconds)
+        on_sqlite(lambda label, url: bench(label, url, args.seconds))
     if args.db in ("postgres", "both"):
-        run_postgres(args.seconds)
+        on_postgres(PG_SCHEMA, lambda label, url: bench(label, url, args.seconds))
 
 
 if __name__ == "__main__":

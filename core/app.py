@@ -53,6 +53,10 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     config_module.check_safe(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file database has no server connection to go stale: no "SELECT 1" before every checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
