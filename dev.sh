@@ -2,7 +2,7 @@
 # Developer entry point for Gentou.
 #   ./dev.sh setup            system packages, .venv, pip deps, Babel catalogs
 #   ./dev.sh run              setup, migrate, demo data, dev server on 127.0.0.1:${PORT:-5000}
-#   ./dev.sh test [args...]   setup, then pytest (DATABASE_URL / REDIS_URL from env)
+#   ./dev.sh test [args...]   setup, then pytest (DATABASE_URL / REDIS_URL from env); -m "not browser" skips Chromium
 #   ./dev.sh i18n             extract UI strings of core and every plugin, update the catalogues
 set -euo pipefail
 
@@ -16,6 +16,7 @@ APT_PACKAGES=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
     libjpeg62-turbo libopenjp2-7 libffi-dev
     fonts-noto-cjk fontconfig poppler-utils redis-server
+    chromium
     wrk
 )
 

@@ -1,0 +1,180 @@
+"""Browser tests: the app served by waitress on a free 127.0.0.1 port, driven by Playwright in Debian's Chromium.
+
+The server has its own fresh SQLite database, built by ``db upgrade`` and filled by ``gentou demo`` (the app's
+own CLI), and runs jobs in-process (no Redis). Chromium is the system's (``apt install chromium``, by
+``./dev.sh setup``): Playwright never downloads a browser here. Every page a journey visits is checked
+(``Browser.check_page``): no console error, no failed request, no request leaving 127.0.0.1, a title and a main
+heading in Chinese. A failing journey leaves a screenshot in ``test-artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = os.environ.get("GENTOU_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking switches Chromium reaches out on its own (updates, sync, safe browsing).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--no-default-browser-check"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PLUGINS = ["plugins.subscription", "plugins.agreements", "plugins.distribution", "plugins.dingtalk"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """(base URL, app): the app on a fresh SQLite database with the demo, served by waitress in a thread."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: ./dev.sh setup installs Debian's chromium")
+    from waitress.server import create_server
+
+    from core import create_app
+    folder = tempfile.mkdtemp(prefix="gentou-browser-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/browser.db", "REDIS_URL": None,
+                      "SECRET_KEY": "browser-test-secret", "SERVER_NAME": None,
+                      "ATTACHMENT_DIR": f"{folder}/attachments"}, plugins=PLUGINS)
+    runner = app.test_cli_runner()
+    for args in (["db", "upgrade"], ["gentou", "demo"], ["gentou", "modules", "disable", "dingtalk",
+                                                           "--company", "JINYI"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (args, result.output, result.exception)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", app
+    server.close()
+    thread.join(timeout=5)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, launched by Playwright on a fresh temporary profile (its user-data-dir, new per launch)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Browser:
+    """One person's tab, with the checks of every page it visits."""
+
+    def __init__(self, browser, base: str, name: str):
+        self.base, self.name = base, name
+        self.context = browser.new_context(locale="zh-CN", accept_downloads=True)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.problems: list[str] = []
+        self.visited: list[str] = []
+        host = urlsplit(base).netloc
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(
+            f"console error on {self.page.url}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"script error on {self.page.url}: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(
+            f"failed request {r.method} {r.url}: {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.problems.append(
+            f"{r.status} for {r.request.method} {r.url}"))
+
+        def guard(route):
+            if urlsplit(route.request.url).netloc == host or route.request.url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                self.problems.append(f"request leaving 127.0.0.1: {route.request.url}")
+                route.abort()
+        self.page.route("**/*", guard)
+        self.page.on("load", lambda p: self.visited.append(p.url))
+
+    def goto(self, path: str):
+        self.page.goto(self.base + path)
+        self.check_page()
+
+    def click(self, locator):
+        """Click what leads to another page, wait for it, check it."""
+        with self.page.expect_navigation():
+            locator.click()
+        self.check_page()
+
+    def check_page(self, lang: str = "zh"):
+        page = self.page
+        page.wait_for_load_state("load")
+        title = page.title()
+        headings = page.locator("main").locator("h1, h2, h3")
+        assert headings.count(), f"no heading on {page.url}"
+        heading = headings.first.inner_text().strip()
+        if lang == "zh":
+            assert CJK.search(title), f"title without Chinese on {page.url}: {title!r}"
+            assert CJK.search(heading), f"heading without Chinese on {page.url}: {heading!r}"
+        else:
+            for text in (title, heading):
+                assert re.search(r"[A-Za-z]{3}", CJK.sub("", text)), f"not English on {page.url}: {text!r}"
+        self.assert_clean()
+        return title, heading
+
+    def assert_clean(self):
+        problems, self.problems[:] = list(self.problems), []
+        assert not problems, "\n".join(problems)
+
+    def check_english(self):
+        """Each page visited since the last call, again with ?lang=en: title and main heading in English; then
+        the tab is back in Chinese."""
+        seen = []
+        for url in self.visited:
+            parts = urlsplit(url)
+            query = "&".join(q for q in parts.query.split("&") if q and not q.startswith("lang="))
+            path = f"{parts.path}?{query}" if query else parts.path
+            if url.startswith(self.base) and not path.startswith("/login") and path not in seen:
+                seen.append(path)
+        for path in seen:
+            self.page.goto(f"{self.base}{path}{'&' if '?' in path else '?'}lang=en")
+            self.check_page(lang="en")
+        self.page.goto(f"{self.base}/?lang=zh")
+        self.visited.clear()
+
+    def sign_in(self, username: str, password: str = "gentou-demo-2026"):
+        self.goto("/login")
+        self.page.get_by_label("账号", exact=True).fill(username)
+        self.page.get_by_label("密码", exact=True).fill(password)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=re.compile("登录")).click()
+        self.check_page()
+
+
+@pytest.fixture
+def person(request, live_server, chromium):
+    """``person(name)`` opens a signed-out tab in a context of its own (cookies, downloads); a failed test leaves each tab's screenshot in test-artifacts/."""
+    base, _ = live_server
+    tabs: list[Browser] = []
+
+    def open_tab(name: str = "user") -> Browser:
+        tab = Browser(chromium, base, name)
+        tabs.append(tab)
+        return tab
+    yield open_tab
+    failed = getattr(request.node, "rep_call", None)
+    for tab in tabs:
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            tab.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{tab.name}.png"), full_page=True)
+        tab.context.close()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

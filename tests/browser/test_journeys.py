@@ -1,0 +1,164 @@
+"""The main journeys of the manual's quick guide in Chromium, each as the role the manual names, by clicks and typing.
+
+They run in order on one served demo and build on each other: the admin opens 浏览器-锦绣园 and authorises the
+city company's accountant, who enters its 立项 data and peak, ...; each page visited is checked (conftest).
+Links and buttons are found by their text or role, so the journeys hold while the menus grow.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+PROJECT = "浏览器-锦绣园"
+CODE = "BR-JXY"
+CITY = "环沪城市公司"
+TODAY = dt.date.today()
+
+
+def row(page, text: str):
+    """The table row that shows ``text``."""
+    return page.locator("tr", has_text=text).first
+
+
+def link(page, name: str, exact: bool = False):
+    return page.get_by_role("link", name=name, exact=exact).first
+
+
+def button(page, name: str, exact: bool = False):
+    return page.get_by_role("button", name=name, exact=exact).first
+
+
+def alerts(page) -> str:
+    return " ".join(page.get_by_role("alert").all_inner_texts())
+
+
+def accept_dialogs(tab):
+    """The app's confirm dialogs (data-confirm) are accepted, as the person would after reading them."""
+    asked: list[str] = []
+
+    def on_dialog(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+    tab.page.on("dialog", on_dialog)
+    return asked
+
+
+def test_admin_opens_a_project_and_authorises_the_city_accountant(person):
+    admin = person("admin")
+    admin.sign_in("admin")
+    admin.click(link(admin.page, "后台管理"))
+    admin.click(link(admin.page, "项目维护", exact=True))
+    admin.click(link(admin.page, "新建"))
+    page = admin.page
+    page.get_by_label("项目编码").fill(CODE)
+    page.get_by_label("项目名称").fill(PROJECT)
+    company = page.get_by_label("城市公司")
+    company.select_option(label=next(o for o in company.locator("option").all_inner_texts() if CITY in o))
+    page.get_by_label("拿地时间").fill("2020-05-18")
+    page.get_by_label("开放", exact=True).check()
+    admin.click(button(page, "保存"))
+    assert PROJECT in page.locator("main").inner_text()
+    admin.click(row(page, CODE).get_by_role("link", name="授权"))
+    assert PROJECT in page.locator("main h2").first.inner_text()
+    page.get_by_label(re.compile(r"环沪城市公司经营会计（hhkj）")).check()
+    admin.click(button(page, "保存"))
+    assert page.get_by_label(re.compile(r"环沪城市公司经营会计（hhkj）")).is_checked()
+    admin.check_english()
+
+
+def approve(tab, process: str):
+    """The business admin approves the project's waiting ``process`` from the 待办 of the home page."""
+    page = tab.page
+    tab.click(link(page, "首页", exact=True))
+    tab.click(link(page, f"{PROJECT} · {process}"))
+    if page.get_by_role("button", name="审批通过").count() == 0:  # the 待办 led to the project's processes
+        tab.click(row(page, process).get_by_role("link", name="查看"))
+    accept_dialogs(tab)
+    page.get_by_label("审批意见").fill("同意")
+    tab.click(button(page, "审批通过"))
+    assert "已审批" in alerts(page) and page.locator("main h1 .badge").inner_text() == "完成"
+
+
+def start_process(tab, process: str):
+    page = tab.page
+    tab.click(link(page, "项目流程"))
+    tab.click(row(page, process).get_by_role("link", name="发起"))
+    page.get_by_label("情况说明").fill(f"{PROJECT}{process}，请审批")
+    tab.click(button(page, "发起流程"))
+
+
+def open_stage(tab, tab_name: str):
+    """From anywhere: 立项 in the menu, the project's row, then the stage's tab."""
+    page = tab.page
+    tab.click(link(page, "立项", exact=True))
+    tab.click(row(page, PROJECT).get_by_role("link", name="基础信息"))
+    if tab_name != "基础信息":
+        tab.click(page.locator(".nav-tabs").get_by_role("link", name=tab_name, exact=True))
+
+
+def test_city_company_enters_the_initiation_and_peak_and_sends_the_subscription_notice(person):
+    kj = person("hhkj")
+    kj.sign_in("hhkj")
+    page = kj.page
+    open_stage(kj, "基础信息")
+    for label, value in (("项目公司", "浏览器锦绣置业有限公司"), ("总投资", "1,200,000,000"), ("立项日期", "2020-06-01"),
+                         ("开发周期（月）", "36"), ("销售收入", "1,500,000,000.00"), ("净利润", "120,000,000")):
+        page.get_by_label(label, exact=True).fill(value)
+    kj.click(button(page, "保存"))
+    assert page.get_by_label("项目公司", exact=True).input_value() == "浏览器锦绣置业有限公司"
+    kj.click(page.locator(".nav-tabs").get_by_role("link", name="资金峰值", exact=True))
+    page.get_by_label("资金峰值", exact=True).fill("10,000,000")
+    page.get_by_label(re.compile("配资比例")).fill("40")
+    page.get_by_label(re.compile("配资年利率")).fill("6")
+    row(page, "置业集团").locator("input").fill("3.310")
+    row(page, "城市公司").locator("input").fill("0.600")
+    for label, value in (("收款户名", "浏览器锦绣置业有限公司"), ("开户行", "建设银行上海分行"),
+                         ("收款账号", "3100 1234 5678"), ("缴款截止日期", "2030-01-31")):
+        page.get_by_label(label, exact=True).fill(value)
+    kj.click(button(page, "保存"))
+    assert "391,000.00" in page.locator("main").inner_text()
+    start_process(kj, "项目资金峰值")
+    kj.check_english()
+
+    hh = person("hhadmin")
+    hh.sign_in("hhadmin")
+    approve(hh, "项目资金峰值")
+
+    open_stage(kj, "合伙名单")
+    for username, tier, low, high in (("shiwei", "置业集团", "100,000", "300,000"),
+                                      ("liuqiao", "城市公司", "20,000", "60,000")):
+        page.get_by_label("账号", exact=True).fill(username)
+        page.get_by_label("认购下限").fill(low)
+        page.get_by_label("认购上限").fill(high)
+        page.get_by_label("截至日期").fill((TODAY + dt.timedelta(days=14)).isoformat())
+        page.get_by_label("层级").select_option(label=tier)
+        kj.click(button(page, "添加"))
+        assert username in row(page, username).inner_text()
+    asked = accept_dialogs(kj)
+    kj.click(button(page, "发送测试消息"))
+    assert "测试" in alerts(page)
+    kj.click(button(page, "发送认购通知"))
+    assert asked and "认购通知" in asked[-1]
+    expect(page.locator("[data-progress-url] .progress-text")).to_have_text("已发送 2 / 2，0 条失败")  # polled
+    kj.check_english()
+
+
+def test_partner_subscribes_within_the_bounds(person):
+    partner = person("shiwei")
+    partner.sign_in("shiwei")
+    page = partner.page
+    partner.click(link(page, "消息"))
+    assert f"认购通知：{PROJECT}" in page.locator("main").inner_text()
+    partner.click(link(page, "首页", exact=True))
+    partner.click(link(page, PROJECT))
+    card = page.locator(".card", has_text=PROJECT).first
+    card.get_by_placeholder("认购金额").fill("500,000")
+    partner.click(card.get_by_role("button", name=re.compile("认购")))
+    assert "认购金额须在 100,000.00 至 300,000.00 之间" in alerts(page)
+    card = page.locator(".card", has_text=PROJECT).first
+    card.get_by_placeholder("认购金额").fill("250,000")
+    partner.click(card.get_by_role("button", name=re.compile("认购")))
+    assert "已提交认购 250,000.00 元" in alerts(page)
+    partner.check_english()
