@@ -69,8 +69,10 @@ def load_user(session_id: str):
     if not user_id.isdigit() or not token:
         return None
     found = db.session.execute(_user_statement(), {"user_id": int(user_id)}).unique().first()
-    user = found[0] if found else None
-    return user if user is not None and user.is_active and user.holds_session(token) else None
+    if found is None:
+        return None
+    user, g.gentou_group_company = found  # held, so that the session's identity map keeps it for this request
+    return user if user.is_active and user.holds_session(token) else None
 
 
 class LoginForm(Form):

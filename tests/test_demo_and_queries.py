@@ -148,11 +148,15 @@ def test_home_todo_lists_issue_the_same_queries_for_10_and_1000_items(app):
 
 
 
-def test_a_signed_in_request_costs_the_host_one_query_and_stays_correct(app):
+def test_a_signed_in_request_costs_the_host_one_query_and_stays_correct():
     """The host loads the signed-in user, their roles and their group company in one query before the view;
     sign-out elsewhere and role changes still take effect on the very next request."""
     from flask_login import login_required
+
+    from tests.conftest import make_app, reset_database
+    app = make_app()
     app.add_url_rule("/_probe", "probe", login_required(lambda: "ok"))
+    reset_database(app)
     with app.app_context():
         username = make_tenant("ONE").admin.username
     client = login(app.test_client(), username)
