@@ -162,3 +162,66 @@ def test_partner_subscribes_within_the_bounds(person):
     partner.click(card.get_by_role("button", name=re.compile("认购")))
     assert "已提交认购 250,000.00 元" in alerts(page)
     partner.check_english()
+
+
+def test_city_company_computes_the_business_admin_reviews_and_the_accountant_confirms_a_payment(person):
+    kj = person("hhkj")
+    kj.sign_in("hhkj")
+    page = kj.page
+    open_stage(kj, "认购明细")
+    asked = accept_dialogs(kj)
+    for action in ("测算", "计算投资明细", "送审"):
+        kj.click(button(page, action, exact=True))
+        assert asked[-1] == f"对全部合伙人执行“{action}”？"
+    assert "250,000.00" in row(page, "史伟").inner_text()
+
+    hh = person("hhadmin")
+    hh.sign_in("hhadmin")
+    accept_dialogs(hh)
+    hh.click(link(hh.page, "方案审核", exact=True))
+    review = row(hh.page, PROJECT)
+    review.get_by_placeholder("审核意见").fill("同意")
+    hh.click(review.get_by_role("button", name="审核通过"))
+    hh.check_english()
+
+    start_process(kj, "事业合伙立项")
+    approve(hh, "事业合伙立项")
+
+    open_stage(kj, "缴款")
+    kj.click(button(page, "发送测试消息"))
+    assert "测试" in alerts(page)
+    kj.click(button(page, "发送", exact=True))
+    assert asked[-1] == "向所有未缴清的合伙人发送所选通知？"
+    line = row(page, "史伟")
+    line.get_by_label("缴款日期").fill(TODAY.isoformat())
+    line.get_by_placeholder("金额").fill("250,000")
+    kj.click(line.get_by_role("button", name="确认"))
+    assert asked[-1] == "确认 史伟 的这笔缴款？"
+    assert "已缴清" in row(page, "史伟").inner_text()
+    kj.check_english()
+
+
+def test_partner_sees_the_payment_then_signs_and_downloads_the_agreement(person):
+    partner = person("shiwei")
+    partner.sign_in("shiwei")
+    page = partner.page
+    partner.click(link(page, "首页", exact=True))
+    partner.click(link(page, PROJECT))
+    card = page.locator(".card", has_text=PROJECT).first
+    assert "250,000.00" in card.inner_text() and "已缴清" in card.inner_text()
+    partner.click(page.locator(".nav-tabs").get_by_role("link", name="协议下载"))
+    card = page.locator(".card", has_text=PROJECT).first
+    card.get_by_placeholder("输入登录密码确认签署").fill("wrong-password")
+    partner.click(card.get_by_role("button", name="签署"))
+    assert "密码不正确，未签署" in alerts(page)
+    card = page.locator(".card", has_text=PROJECT).first
+    card.get_by_placeholder("输入登录密码确认签署").fill("gentou-demo-2026")
+    partner.click(card.get_by_role("button", name="签署"))
+    card = page.locator(".card", has_text=PROJECT).first
+    assert "签署于" in card.inner_text()
+    with page.expect_download() as download:
+        card.get_by_role("link", name="下载").click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
+    partner.assert_clean()
+    partner.check_english()
