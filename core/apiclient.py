@@ -21,8 +21,10 @@ import threading
 import time
 
 import requests
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from redis.exceptions import RedisError
+
+from core import redact
 
 log = logging.getLogger("gentou.apiclient")
 TIMEOUT = (3.05, 15.0)         # seconds: connect, read
@@ -168,6 +170,7 @@ class ApiClient(CachedToken):
     service = "api"
     error = ApiError
     expired_codes: frozenset = frozenset()
+    expired_statuses: frozenset = frozenset()   # HTTP statuses that mean "the token expired" (e.g. 401)
 
     def __init__(self, base_url: str, *credentials: str, redis=None, timeout=TIMEOUT, session=None):
         self.base_url = (base_url or "").rstrip("/")
@@ -215,6 +218,7 @@ class ApiClient(CachedToken):
     def new_token(self) -> str:
         """Fetch a token now (the 测试连接 button) and cache it."""
         token, expires_in = self.fetch_token()
+        redact.remember(token)  # a credential too: scrubbed from every log line (urllib3 logs query strings)
         self._store(token, expires_in)
         return token
 
@@ -228,7 +232,7 @@ class ApiClient(CachedToken):
         try:
             return call(token)
         except ApiError as exc:
-            if not (exc.expired or exc.code in self.expired_codes):
+            if not (exc.expired or exc.code in self.expired_codes or exc.status in self.expired_statuses):
                 raise
             log.info("%s token refused (%s): refreshing once", self.service, exc.code)
             self._drop(token)

@@ -30,6 +30,8 @@ def _install_session_events() -> None:
         review.install(Session)
         from core.processes import attachments
         attachments.install(Session)
+        from core import changes
+        changes.install(Session)
         _session_events_installed = True
 
 

@@ -1,0 +1,80 @@
+"""An app that installs ekuaibao, a fake 合思 per test, group AAA configured against it (BBB too)."""
+import os
+
+import pytest
+import redis
+
+from core import apiclient, settings
+from core.extensions import db
+from core.tenancy import tenant
+from plugins.ekuaibao.models import EkuaibaoRecord
+from plugins.ekuaibao.tests import fake_ekuaibao as F
+from tests.conftest import clean_database, client, ctx, database_url, make_app  # noqa: F401  (shared fixtures)
+from tests.factories import make_tenant
+
+PLUGINS = ["plugins.ekuaibao"]
+REDIS_URL = os.environ.get("GENTOU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TIMEOUT = (2, 3)
+
+
+@pytest.fixture(scope="session")
+def app():
+    application = make_app(plugins=PLUGINS, EKUAIBAO_TIMEOUT=TIMEOUT)
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+
+
+def queued(**config):
+    """An app that hands jobs to RQ on the test Redis."""
+    return make_app(plugins=PLUGINS, **{"REDIS_URL": REDIS_URL, "EKUAIBAO_TIMEOUT": TIMEOUT, **config})
+
+
+def redis_client() -> redis.Redis:
+    return redis.Redis.from_url(REDIS_URL)
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    redis_client().flushdb()
+    yield
+    redis_client().flushdb()
+
+
+@pytest.fixture
+def fake():
+    server = F.FakeEkuaibao()
+    server.start()
+    yield server
+    server.stop()
+    apiclient.forget_tokens()
+
+
+def configure(group_id: int, base_url: str, **overrides) -> None:
+    values = {"app_key": F.APP_KEY, "app_security": F.APP_SECURITY, "api_base": base_url, "platform_id": F.PLATFORM,
+              "project_entity_id": F.PROJECT_ENTITY, "partner_entity_id": F.PARTNER_ENTITY}
+    with tenant(group_id):
+        settings.save(group_id, "ekuaibao", {**values, **overrides})
+
+
+@pytest.fixture
+def world(app, fake):
+    """Groups AAA and BBB with ekuaibao configured against the fake, nothing pushed yet."""
+    with app.app_context():
+        a = make_tenant("AAA", modules=["ekuaibao"])
+        b = make_tenant("BBB", modules=["ekuaibao"])
+        for t in (a, b):
+            with tenant(t.group.id):
+                configure(t.group.id, fake.url)
+                db.session.execute(db.delete(EkuaibaoRecord))  # what make_tenant queued before the settings
+                db.session.commit()
+        fake.calls.clear()
+        return {"group": a.group.id, "project": a.project.id, "partner": a.partner.id, "admin": a.admin.username,
+                "partner_username": a.partner.username, "b_group": b.group.id, "fake": fake,
+                "city": a.city.id, "batch": a.batch.id}
+
+
+def run_worker(application) -> None:
+    from core.worker import make_worker
+    make_worker(application, redis_client()).work(burst=True, with_scheduler=False)
