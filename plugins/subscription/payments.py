@@ -36,6 +36,18 @@ def date_problem(value: dt.date | None, label: str) -> str | None:
     return None
 
 
+def plan_problem(project) -> str | None:
+    """Why 缴款 cannot use the plan's figures now, or None: 事业合伙立项 must be approved, and a plan unlocked
+    for editing (解锁编辑) counts again only once the business admin has reviewed and locked it (锁定)."""
+    from core.review import review_of
+    if not services.is_approved(project.id, services.INITIATION_PROCESS):
+        return _("须先完成：事业合伙立项")
+    review = review_of(services.initiation(project))
+    if review is not None and review.unlocked:
+        return _("认购方案已解锁编辑，修改后的金额须经业务管理员重新审核锁定后才能用于缴款")
+    return None
+
+
 def paid_total(subscription_id: int) -> Decimal:
     return services.paid_totals(Payment.subscription_id == subscription_id).get(subscription_id, services.ZERO)
 

@@ -115,6 +115,14 @@ def set_investment(project, subscription: Subscription, amount: Decimal) -> None
     subscription.investment = amount
 
 
+def detail(amount: Decimal, peak: Decimal, financing_ratio: Decimal) -> dict[str, Decimal]:
+    """One partner's investment detail: share of the capital peak (percent), financed part (配资) and
+    self-funded part, which add up to ``amount``."""
+    financed = round_cents(amount * financing_ratio / 100)
+    return {"share": (amount * 100 / peak).quantize(Decimal("0.000001")), "financed": financed,
+            "self_funded": amount - financed}
+
+
 def compute_detail(project) -> None:
     """计算投资明细: each partner's share of the project, self-funded part and financed part (配资)."""
     ensure_editable(project)
@@ -123,10 +131,7 @@ def compute_detail(project) -> None:
         raise SubscriptionError(_("请先填写资金峰值"))
     changes = []
     for row in _figures(project.id):
-        amount = row.investment or ZERO
-        financed = round_cents(amount * plan.financing_ratio / 100)
-        values = {"share": (amount * 100 / plan.capital_peak).quantize(Decimal("0.000001")),
-                  "financed": financed, "self_funded": amount - financed}
+        values = detail(row.investment or ZERO, plan.capital_peak, plan.financing_ratio)
         if any(getattr(row, k) != v for k, v in values.items()):
             changes.append((row, values))
     _write_figures(project, _l("计算投资明细"), changes)

@@ -54,8 +54,8 @@ def _payment_notice(project, plan, line, reminder: bool) -> str:
 def notify_payment(project_id):
     """缴款通知 (kind=notice) to everyone with an investment, or 催缴 (kind=reminder) to who still owes."""
     project = staff_project(project_id, editing=False)
-    if not services.is_approved(project.id, services.INITIATION_PROCESS):
-        flash(_("须先完成：事业合伙立项"), "danger")
+    if entries.plan_problem(project):
+        flash(entries.plan_problem(project), "danger")
         return redirect(url_for("subscription.payments", project_id=project.id))
     reminder = request.form.get("kind") == "reminder"
     plan = services.initiation(project)
@@ -91,8 +91,8 @@ def confirm_payment(project_id, subscription_id):
     """缴款确认: a payment with its date and amount; several per partner allowed."""
     project = staff_project(project_id)
     row = _subscription_or_404(project, subscription_id)
-    if not services.is_approved(project.id, services.INITIATION_PROCESS):
-        flash(_("须先完成：事业合伙立项"), "danger")
+    if entries.plan_problem(project):
+        flash(entries.plan_problem(project), "danger")
         return redirect(url_for("subscription.payments", project_id=project.id))
     reader = FormReader(request.form)
     paid_on = reader.date("paid_on", _("缴款日期"), required=True)

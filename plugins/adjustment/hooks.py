@@ -1,0 +1,39 @@
+"""The adjustment plugin's hook implementations."""
+from flask_babel import lazy_gettext as _l
+
+from core import roles
+from core.declarations import MenuItem
+from core.hookspecs import hookimpl
+
+STAFF = roles.ACCOUNTANTS + (roles.BUSINESS_ADMIN,)
+
+
+@hookimpl
+def register_models():
+    from plugins.adjustment import models
+    return [models.Round, models.Line]
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.adjustment.views import bp
+    return [bp]
+
+
+@hookimpl
+def register_menu():
+    return [MenuItem(label=_l("立项调整"), endpoint="adjustment.index", weight=25, roles=STAFF),
+            MenuItem(label=_l("投资变更"), endpoint="adjustment.me", section="personal", weight=15,
+                     roles=(roles.PARTNER,))]
+
+
+@hookimpl
+def register_processes():
+    from plugins.adjustment.processes import KINDS
+    return KINDS
+
+
+@hookimpl
+def demo_data(group_id):
+    from plugins.adjustment.demo import add_demo
+    add_demo(group_id)

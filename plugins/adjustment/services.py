@@ -1,0 +1,407 @@
+"""立项调整: the rounds after 事业合伙立项 and their rules.
+
+The computations reuse subscription's 测算: the tier pots (``pots``/``ratios``), its allocation
+(``allocate``: everyone what they subscribed unless the pot is smaller, then pro rata, largest remainder
+to the cent) and its investment detail (``detail``). A round's figures count only once its process is
+approved: then the plan's peak and the partners' investments are written, in one transaction with the
+events and the 补缴/退款 notices.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from core import outbox
+from core import review as reviews
+from core.audit import record_action
+from core.bulk import write_figures
+from core.events import emit
+from core.extensions import db
+from core.models.user import utcnow
+from core.money import round_cents, split
+from core.processes.models import APPROVED as PROCESS_APPROVED
+from core.processes.models import DRAFT, PASSED, RETURNED, SUBMITTED, ProcessInstance
+from plugins.adjustment.events import AdditionalPaymentDue, AdjustmentSettled, InvestmentChanged, RefundDue
+from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, Line, Round
+from plugins.subscription import payments as entries
+from plugins.subscription import services as subscription
+from plugins.subscription.models import TIERS, Initiation, Payment, Subscription
+
+ZERO = subscription.ZERO
+PEAK_CHANGE, INITIATION_CHANGE = "peak_adjustment", "initiation_change"
+SUPPLEMENTARY_INITIATION, NEW_PARTNERS_INITIATION = "supplementary_initiation", "new_partners_initiation"
+APPROVING = {PEAK: INITIATION_CHANGE, SUPPLEMENTARY: SUPPLEMENTARY_INITIATION, NEW_PARTNERS: NEW_PARTNERS_INITIATION}
+
+
+class AdjustmentError(ValueError):
+    """A refused step; the message is for the user."""
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def rounds(project_id: int) -> list[Round]:
+    return db.session.scalars(db.select(Round).where(Round.project_id == project_id).order_by(Round.number)).all()
+
+
+def open_round(project_id: int, kind: str | None = None) -> Round | None:
+    query = db.select(Round).where(Round.project_id == project_id, Round.state == OPEN)
+    if kind:
+        query = query.where(Round.kind == kind)
+    return db.session.scalar(query.order_by(Round.id.desc()).limit(1))
+
+
+def round_or_none(project_id: int, round_id: int) -> Round | None:
+    return db.session.scalar(db.select(Round).where(Round.id == round_id, Round.project_id == project_id))
+
+
+def lines(round_id: int) -> list[Line]:
+    return db.session.scalars(db.select(Line).options(joinedload(Line.user)).where(Line.round_id == round_id)
+                              .order_by(_tier_order(), Line.id)).all()
+
+
+def _tier_order():
+    return db.case({tier: i for i, tier in enumerate(TIERS)}, value=Line.tier, else_=len(TIERS))
+
+
+def review_state(round_: Round) -> str:
+    review = reviews.review_of(round_)
+    return review.state if review else DRAFT
+
+
+def editable(round_: Round) -> bool:
+    return round_.state == OPEN and review_state(round_) in (DRAFT, RETURNED)
+
+
+def tier_totals(project_id: int) -> dict[str, Decimal]:
+    """What the partners of each tier have invested now (the approved figures)."""
+    found = dict(db.session.execute(db.select(Subscription.tier, db.func.sum(Subscription.investment))
+                                    .where(Subscription.project_id == project_id).group_by(Subscription.tier)).all())
+    return {tier: Decimal(found.get(tier) or 0).quantize(Decimal("0.01")) for tier in TIERS}
+
+
+def remaining(project_id: int, peak: Decimal | None) -> dict[str, Decimal]:
+    """Each tier's pot less what its partners have invested: what a 补投 round may still allot."""
+    pots = subscription.pots(peak, subscription.ratios(project_id))
+    invested = tier_totals(project_id)
+    return {tier: max(pots[tier] - invested[tier], ZERO) for tier in TIERS}
+
+
+def stake_sources(project) -> dict:
+    """The holdings other plugins offer to the project's new partners, by key."""
+    from core.modules import hooks_for
+    return {s.key: s for found in hooks_for(project.group_id).stake_sources(project_id=project.id)
+            for s in found or [] if s.amount > 0}
+
+
+def history(project_id: int) -> list[dict]:
+    """Every version of the peak and of the investments, with the process that approved it: the
+    事业合伙立项 first, then each approved round."""
+    versions = []
+    first = db.session.scalar(db.select(ProcessInstance).where(
+        ProcessInstance.project_id == project_id, ProcessInstance.kind == subscription.INITIATION_PROCESS,
+        ProcessInstance.state == PROCESS_APPROVED).order_by(ProcessInstance.id).limit(1))
+    approved = [r for r in rounds(project_id) if r.state == APPROVED]
+    processes = {p.id: p for p in db.session.scalars(db.select(ProcessInstance).where(
+        ProcessInstance.id.in_([r.process_id for r in approved if r.process_id])))}
+    if first:
+        peak = approved[0].old_peak if approved and approved[0].kind == PEAK else None
+        versions.append({"label": _("事业合伙立项"), "peak": peak, "process": first, "round": None})
+    for r in approved:
+        versions.append({"label": r.label, "peak": r.new_peak if r.kind == PEAK else None,
+                         "process": processes.get(r.process_id), "round": r})
+    return versions
+
+
+# --- creating a round ----------------------------------------------------------------------------------
+
+def create(project, kind: str, actor: str, new_peak: Decimal | None = None, note: str = "",
+           deadline: dt.date | None = None, payment_deadline: dt.date | None = None, source_key: str = "") -> Round:
+    """A new round; refused before 事业合伙立项 is approved or while another round is open. The caller commits."""
+    if kind not in KINDS:
+        raise AdjustmentError(_("未知的调整类型"))
+    problem = entries.plan_problem(project)
+    if problem:
+        raise AdjustmentError(problem)
+    current = open_round(project.id)
+    if current is not None:
+        raise AdjustmentError(_("%(round)s尚未完成，不能再发起新的调整", round=current.label))
+    plan = subscription.initiation(project)
+    source_label = ""
+    if kind == PEAK:
+        if new_peak is None or new_peak <= 0:
+            raise AdjustmentError(_("请填写新资金峰值"))
+        if new_peak == plan.capital_peak:
+            raise AdjustmentError(_("新资金峰值与现资金峰值相同"))
+    if kind == SUPPLEMENTARY and deadline is None:
+        raise AdjustmentError(_("请填写认购截至日期"))
+    if kind == NEW_PARTNERS and source_key:
+        source = stake_sources(project).get(source_key)
+        if source is None:
+            raise AdjustmentError(_("份额来源不存在或已无可承接份额"))
+        source_label = source.label
+    number = (db.session.scalar(db.select(db.func.max(Round.number)).where(Round.project_id == project.id)) or 0) + 1
+    round_ = Round(project_id=project.id, group_id=project.group_id, number=number, kind=kind, state=OPEN,
+                   old_peak=plan.capital_peak, new_peak=new_peak if kind == PEAK else plan.capital_peak, note=note,
+                   deadline=deadline, payment_deadline=payment_deadline or plan.payment_deadline,
+                   source_key=source_key, source_label=source_label, created_by=actor)
+    db.session.add(round_)
+    db.session.flush()
+    if kind == PEAK:  # every partner of the plan, old figure kept beside the new one
+        db.session.add_all([Line(round_id=round_.id, project_id=project.id, group_id=project.group_id,
+                                 user_id=s.user_id, subscription_id=s.id, tier=s.tier, token=subscription.new_token(),
+                                 old_investment=s.investment or ZERO)
+                            for s in subscription.subscriptions(project.id)])
+    return round_
+
+
+def add_partner(round_: Round, user, tier: str, low: Decimal, high: Decimal, amount: Decimal | None = None) -> Line:
+    """A partner of a 补投 round (bounds; any partner, on the list or new) or of a 新增合伙 round
+    (a new partner only, with the investment they take)."""
+    if not editable(round_) or round_.kind == PEAK:
+        raise AdjustmentError(_("%(round)s已送审或已完成，不能修改", round=round_.label))
+    if tier not in TIERS:
+        raise AdjustmentError(_("请选择层级"))
+    current = db.session.scalar(db.select(Subscription).where(Subscription.project_id == round_.project_id,
+                                                             Subscription.user_id == user.id))
+    if round_.kind == NEW_PARTNERS and current is not None:
+        raise AdjustmentError(_("%(name)s 已在合伙名单中，不是新合伙人", name=user.name))
+    if current is not None and current.tier != tier:
+        raise AdjustmentError(_("%(name)s 在合伙名单中的层级为%(tier)s", name=user.name, tier=TIERS[current.tier]))
+    if db.session.scalar(db.select(Line.id).where(Line.round_id == round_.id, Line.user_id == user.id)):
+        raise AdjustmentError(_("%(name)s 已在本轮名单中", name=user.name))
+    if high < low:
+        raise AdjustmentError(_("认购上限不能小于认购下限"))
+    line = Line(round_id=round_.id, project_id=round_.project_id, group_id=round_.group_id, user_id=user.id,
+                subscription_id=current.id if current else None, tier=tier, token=subscription.new_token(),
+                min_amount=low, max_amount=high, deadline=round_.deadline,
+                old_investment=(current.investment or ZERO) if current else ZERO)
+    if round_.kind == NEW_PARTNERS:
+        line.subscribed_amount = line.min_amount = line.max_amount = amount
+    db.session.add(line)
+    _uncompute(round_)
+    return line
+
+
+def _uncompute(round_: Round) -> None:
+    if round_.computed:
+        round_.computed = False
+
+
+# --- computing --------------------------------------------------------------------------------------------
+
+def _write_lines(round_: Round, action: str, changes: list[tuple[Line, dict]]) -> None:
+    if not write_figures(Line, round_.group_id, f"round:{round_.id}", f"{round_.label} · {action}", changes,
+                         lambda row: row.round_id == round_.id):
+        raise AdjustmentError(_("调整明细已被他人修改，请刷新后重试"))
+
+
+def peak_approved(round_: Round) -> bool:
+    if round_.peak_process_id is None:
+        return False
+    return db.session.scalar(db.select(ProcessInstance.state).where(
+        ProcessInstance.id == round_.peak_process_id)) == PROCESS_APPROVED
+
+
+def compute(project, round_: Round) -> None:
+    """峰值调整投资计算 / 补投测算 / 计算新合伙明细: each line's new investment. The caller commits."""
+    if not editable(round_):
+        raise AdjustmentError(_("%(round)s已送审或已完成，不能修改", round=round_.label))
+    rows = lines(round_.id)
+    ratios = subscription.ratios(project.id)
+    changes = []
+    if round_.kind == PEAK:
+        if not peak_approved(round_):
+            raise AdjustmentError(_("须先完成：%(label)s", label=_("资金峰值调整")))
+        old_pots, new_pots = subscription.pots(round_.old_peak, ratios), subscription.pots(round_.new_peak, ratios)
+        for tier in TIERS:
+            members = [r for r in rows if r.tier == tier]
+            olds = [r.old_investment for r in members]
+            total = sum(olds, ZERO)
+            # A full tier takes its new pot; one that was not full keeps each partner's share of the peak.
+            target = new_pots[tier] if total == old_pots[tier] else min(
+                new_pots[tier], round_cents(total * round_.new_peak / round_.old_peak))
+            amounts = subscription.allocate(olds, target) if target <= total else split(target, olds)
+            changes += [(r, {"new_investment": a}) for r, a in zip(members, amounts)]
+    elif round_.kind == SUPPLEMENTARY:
+        left = remaining(project.id, round_.new_peak)
+        for tier in TIERS:
+            members = [r for r in rows if r.tier == tier]
+            amounts = subscription.allocate([r.subscribed_amount or ZERO for r in members], left[tier])
+            changes += [(r, {"new_investment": r.old_investment + a}) for r, a in zip(members, amounts)]
+    else:
+        if not rows:
+            raise AdjustmentError(_("请先添加新合伙人"))
+        taken = sum((r.subscribed_amount or ZERO for r in rows), ZERO)
+        if round_.source_key:
+            source = stake_sources(project).get(round_.source_key)
+            available = source.amount if source else ZERO
+            if taken > available:
+                raise AdjustmentError(_("新合伙人合计 %(taken)s 超过%(source)s可承接份额 %(available)s",
+                                        taken=f"{taken:,}", source=round_.source_label, available=f"{available:,}"))
+        else:
+            left = remaining(project.id, round_.new_peak)
+            for tier in TIERS:
+                total = sum((r.subscribed_amount or ZERO for r in rows if r.tier == tier), ZERO)
+                if total > left[tier]:
+                    raise AdjustmentError(_("%(tier)s新合伙人合计 %(total)s 超过该层级剩余额度 %(left)s",
+                                            tier=TIERS[tier], total=f"{total:,}", left=f"{left[tier]:,}"))
+        changes = [(r, {"new_investment": r.subscribed_amount or ZERO}) for r in rows]
+    _write_lines(round_, KINDS[round_.kind], [(r, v) for r, v in changes if r.new_investment != v["new_investment"]])
+    round_.computed = True
+
+
+def submit(project, round_: Round, user) -> None:
+    """送审 of the computed round (the business admin 审核s it in the review queue). The caller commits."""
+    if not round_.computed:
+        raise AdjustmentError(_("请先计算调整明细"))
+    if round_.state != OPEN:
+        raise AdjustmentError(_("%(round)s已完成", round=round_.label))
+    reviews.submit(round_, user, f"{project.name} {round_.label}", project.id)
+
+
+# --- approving ---------------------------------------------------------------------------------------------
+
+def _set(row, summary: str, **values) -> None:
+    """Write an approved (locked) row's fields in one guarded statement, audited before/after."""
+    table = row.__table__
+    before = {k: getattr(row, k) for k in values}
+    done = db.session.execute(db.update(table).where(table.c.id == row.id, table.c.version == row.version)
+                              .values(version=table.c.version + 1, **values)
+                              .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise AdjustmentError(_("%(record)s已被他人修改，请刷新后重试", record=str(row)))
+    db.session.expire(row)
+    record_action(db.session, row.group_id, "update", table.name, row.id, summary,
+                  before={k: str(v) for k, v in before.items()}, after={k: str(v) for k, v in values.items()})
+
+
+def refund_due(line: Line, paid: Decimal) -> Decimal:
+    """What goes back to a partner whose investment fell: the fall, never more than they paid beyond it."""
+    new = line.new_investment if line.new_investment is not None else line.old_investment
+    return min(-line.difference, max(paid - new, ZERO)) if line.difference < 0 else ZERO
+
+
+def approve(instance: ProcessInstance, round_: Round) -> None:
+    """The approving process passed: the round's figures become the plan's, in this transaction."""
+    from core.models import Project
+    project = db.session.get(Project, round_.project_id)
+    plan = subscription.initiation(project)
+    rows = lines(round_.id)
+    peak = round_.new_peak if round_.kind == PEAK else plan.capital_peak
+    current = {s.id: s for s in subscription.subscriptions(project.id)}
+    if round_.kind == PEAK:
+        _set(plan, f"{project.name} · {round_.label}", capital_peak=round_.new_peak)
+    new_of = {r.subscription_id: r.new_investment for r in rows if r.subscription_id and r.new_investment is not None}
+    changes = []
+    for s in current.values():
+        amount = new_of.get(s.id, s.investment or ZERO)
+        values = {"investment": amount, **subscription.detail(amount, peak, plan.financing_ratio)}
+        if any(getattr(s, k) != v for k, v in values.items()):
+            changes.append((s, values))
+    if not write_figures(Subscription, project.group_id, f"project:{project.id}", f"{project.name} · {round_.label}",
+                         changes, lambda row: row.project_id == project.id):
+        raise AdjustmentError(_("认购明细已被他人修改，请刷新后重试"))
+    for r in rows:
+        if r.subscription_id is None and r.new_investment:
+            created = Subscription(project_id=project.id, group_id=project.group_id, user_id=r.user_id, tier=r.tier,
+                                   token=subscription.new_token(), min_amount=r.min_amount, max_amount=r.max_amount,
+                                   deadline=r.deadline or entries.today(), subscribed_amount=r.subscribed_amount,
+                                   subscribed_at=r.subscribed_at or utcnow(), investment=r.new_investment,
+                                   **subscription.detail(r.new_investment, peak, plan.financing_ratio))
+            db.session.add(created)
+            db.session.flush()
+            _set(r, f"{round_.label} · {created}", subscription_id=created.id)
+    if round_.kind == NEW_PARTNERS and round_.source_key:
+        taken = {r.user_id: r.new_investment for r in rows if r.new_investment}
+        source = stake_sources(project).get(round_.source_key)
+        if source is None or sum(taken.values(), ZERO) > source.amount:
+            raise AdjustmentError(_("%(source)s可承接份额已不足", source=round_.source_label))
+        from core.modules import hooks_for
+        hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
+    _set(round_, f"{project.name} · {round_.label}", state=APPROVED, process_id=instance.id, approved_at=utcnow())
+    _announce(project, plan, round_, instance, lines(round_.id))
+
+
+def _announce(project, plan, round_: Round, instance, rows: list[Line]) -> None:
+    """InvestmentChanged for every changed partner; 补缴通知 / 退款通知 through the outbox, same transaction."""
+    paid = subscription.paid_totals(Payment.project_id == project.id)
+    deadline = round_.payment_deadline.isoformat() if round_.payment_deadline else "—"
+    pay_more, refunds = [], []
+    for r in rows:
+        if not r.difference:
+            continue
+        emit(InvestmentChanged(group_id=project.group_id, project_id=project.id, subscription_id=r.subscription_id,
+                               user_id=r.user_id, old=f"{r.old_investment:.2f}", new=f"{r.new_investment:.2f}",
+                               round_id=round_.id, process_id=instance.id))
+        if r.difference > 0:
+            emit(AdditionalPaymentDue(group_id=project.group_id, project_id=project.id,
+                                      subscription_id=r.subscription_id, user_id=r.user_id,
+                                      amount=f"{r.difference:.2f}", deadline=deadline, round_id=round_.id))
+            pay_more.append((r.user_id, _("您在%(project)s的投资金额由 %(old)s 元调整为 %(new)s 元，", project=project.name,
+                                          old=f"{r.old_investment:,}", new=f"{r.new_investment:,}") + _(
+                "请于 %(deadline)s 前补缴 %(amount)s 元至：%(name)s，%(bank)s，账号 %(account)s。", deadline=deadline,
+                amount=f"{r.difference:,}", name=plan.payee_name, bank=plan.payee_bank, account=plan.payee_account)))
+        else:
+            due = refund_due(r, paid.get(r.subscription_id, ZERO))
+            emit(RefundDue(group_id=project.group_id, project_id=project.id, subscription_id=r.subscription_id,
+                           user_id=r.user_id, amount=f"{due:.2f}", round_id=round_.id))
+            text = _("您在%(project)s的投资金额由 %(old)s 元调整为 %(new)s 元，", project=project.name,
+                     old=f"{r.old_investment:,}", new=f"{r.new_investment:,}")
+            refunds.append((r.user_id, text + (_("应退款 %(amount)s 元。", amount=f"{due:,}") if due else
+                                               _("您的已缴金额未超过新投资金额，无需退款。"))))
+    channels = outbox.personal_channels(project.group_id)
+    if pay_more:
+        title = (_("缴款通知：%(project)s") if round_.kind == NEW_PARTNERS else _("补缴通知：%(project)s")) % {
+            "project": project.name}
+        outbox.notify_each(project.group_id, pay_more, title, link="/adjustment/me", channels_=channels,
+                           kind="adjustment.payment", project_id=project.id)
+    if refunds:
+        outbox.notify_each(project.group_id, refunds, _("退款通知：%(project)s") % {"project": project.name},
+                           link="/adjustment/me", channels_=channels, kind="adjustment.refund", project_id=project.id)
+
+
+# --- 变更缴款确认 ----------------------------------------------------------------------------------------------
+
+def settle(line: Line, round_: Round, settled_on: dt.date, amount: Decimal, actor: str) -> Payment:
+    """Confirm a 补缴 (a payment of at most what is still owed) or a 退款 (exactly what is due back) of an
+    approved round, with its date. The caller commits."""
+    if round_.state != APPROVED:
+        raise AdjustmentError(_("须先完成：%(label)s", label=_(APPROVING_LABELS[round_.kind])))
+    row = db.session.get(Subscription, line.subscription_id) if line.subscription_id else None
+    if row is None or not line.difference:
+        raise AdjustmentError(_("%(name)s 没有需要确认的补缴或退款", name=line.user.name))
+    problem = entries.date_problem(settled_on, _("确认日期"))
+    if problem:
+        raise AdjustmentError(problem)
+    if line.difference > 0:
+        owed = line.difference - line.settled_amount
+        if not ZERO < amount <= owed:
+            raise AdjustmentError(_("%(name)s 尚需补缴 %(owed)s 元，本次金额须在 0.01 至 %(owed)s 之间",
+                                    name=line.user.name, owed=f"{owed:,}"))
+        payment = entries.confirm(row, settled_on, amount, actor)
+        settled = line.settled_amount + amount
+    else:
+        due = refund_due(line, entries.paid_total(row.id) + line.settled_amount) - line.settled_amount
+        if due <= 0:
+            raise AdjustmentError(_("%(name)s 没有需要确认的补缴或退款", name=line.user.name))
+        if amount != due:
+            raise AdjustmentError(_("%(name)s 应退款 %(due)s 元", name=line.user.name, due=f"{due:,}"))
+        try:
+            payment = entries.refund(row, settled_on, amount, actor)
+        except entries.PaymentError as exc:
+            raise AdjustmentError(str(exc)) from exc
+        settled = line.settled_amount + amount
+    _set(line, f"{round_.label} · {line.user.name}", settled_amount=settled, settled_on=settled_on)
+    emit(AdjustmentSettled(group_id=line.group_id, project_id=line.project_id, subscription_id=row.id,
+                           round_id=round_.id, payment_id=payment.id,
+                           amount=f"{(amount if line.difference > 0 else -amount):.2f}",
+                           settled_on=settled_on.isoformat()))
+    return payment
+
+
+APPROVING_LABELS = {PEAK: _l("立项信息变更"), SUPPLEMENTARY: _l("事业合伙补充立项"), NEW_PARTNERS: _l("新增合伙")}
+SUBMITTED_STATES = (SUBMITTED, PASSED)

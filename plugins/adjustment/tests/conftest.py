@@ -1,0 +1,15 @@
+"""The host's test fixtures, with an app that installs this plugin, the stage it depends on, an event
+recorder and a plugin offering a holding to new partners."""
+import pytest
+
+from tests.conftest import reset_database, clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
+
+PLUGINS = ["plugins.subscription", "plugins.adjustment", "tests.sample_plugins.event_recorder",
+           "plugins.adjustment.tests.stake_holder"]
+
+
+@pytest.fixture(scope="session")
+def app():
+    application = make_app(plugins=PLUGINS)
+    reset_database(application)
+    yield application
