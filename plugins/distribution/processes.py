@@ -70,8 +70,7 @@ def _form(kind: str, number: int = 1) -> tuple[Field, ...]:
                   prefill=lambda p: f"{sum(subscription.ratios(p.id).values()):.3f}%"),
             Field("distributed_on", _l("预计分配时间"), "readonly",
                   prefill=lambda p: getattr(batch(p), "distributed_on", None) or "", required=True),
-            Field("tiers", _l("本次分配信息"), "readonly", prefill=tiers),
-            Field("note", _l("情况说明"), "textarea"))
+            Field("tiers", _l("本次分配信息"), "readonly", prefill=tiers))  # 情况说明: the host's description
 
 
 def _attach_calculation(kind: str, number: int = 1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -15,6 +16,7 @@ PROJECT = "浏览器-锦绣园"
 CODE = "BR-JXY"
 CITY = "环沪城市公司"
 TODAY = dt.date.today()
+SHANGHAI_TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def row(page, text: str):
@@ -36,13 +38,14 @@ def alerts(page) -> str:
 
 def accept_dialogs(tab):
     """The app's confirm dialogs (data-confirm) are accepted, as the person would after reading them."""
-    asked: list[str] = []
+    if not hasattr(tab, "asked"):
+        tab.asked = []
 
-    def on_dialog(dialog):
-        asked.append(dialog.message)
-        dialog.accept()
-    tab.page.on("dialog", on_dialog)
-    return asked
+        def on_dialog(dialog):
+            tab.asked.append(dialog.message)
+            dialog.accept()
+        tab.page.on("dialog", on_dialog)
+    return tab.asked
 
 
 def test_admin_opens_a_project_and_authorises_the_city_accountant(person):
@@ -81,10 +84,12 @@ def approve(tab, process: str):
     assert "已审批" in alerts(page) and page.locator("main h1 .badge").inner_text() == "完成"
 
 
-def start_process(tab, process: str):
+def start_process(tab, process: str, fields: dict | None = None):
     page = tab.page
     tab.click(link(page, "项目流程"))
     tab.click(row(page, process).get_by_role("link", name="发起"))
+    for label, value in (fields or {}).items():
+        page.get_by_label(label).fill(value)
     page.get_by_label("情况说明").fill(f"{PROJECT}{process}，请审批")
     tab.click(button(page, "发起流程"))
 
@@ -225,3 +230,48 @@ def test_partner_sees_the_payment_then_signs_and_downloads_the_agreement(person)
     assert data.startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
     partner.assert_clean()
     partner.check_english()
+
+
+def test_principal_distribution_through_to_the_partner_in_the_personal_centre(person):
+    kj = person("hhkj")
+    kj.sign_in("hhkj")
+    page = kj.page
+    asked = accept_dialogs(kj)
+    open_stage(kj, "基础信息")
+    start_process(kj, "实际资金峰值确认", {"资金峰值-实际": "10,000,000"})
+    hh = person("hhadmin")
+    hh.sign_in("hhadmin")
+    accept_dialogs(hh)
+    approve(hh, "实际资金峰值确认")
+
+    kj.click(link(page, "分配", exact=True))
+    kj.click(row(page, PROJECT).get_by_role("link", name="事业合伙分配"))
+    page.locator("select[name=kind]").select_option(label="本金分配")
+    kj.click(button(page, "新建分配批次"))
+    inputs = page.locator("form#inputs")
+    inputs.locator("input[name=distributed_on]").fill(SHANGHAI_TODAY.isoformat())
+    kj.click(inputs.get_by_role("button", name="保存"))
+    kj.click(button(page, "分配测算"))
+    assert asked[-1] == "按已保存的输入项进行分配测算并保存结果？"
+    assert "250,000.00" in row(page, "史伟").inner_text()
+    kj.click(button(page, "申请发布审核"))
+
+    hh.click(link(hh.page, "方案审核", exact=True))
+    review = row(hh.page, "本金分配")
+    assert PROJECT in review.inner_text()
+    hh.click(review.get_by_role("button", name="审核通过"))
+
+    start_process(kj, "本金分配")
+    approve(hh, "本金分配")
+    hh.check_english()
+
+    partner = person("shiwei")
+    partner.sign_in("shiwei")
+    partner.click(link(partner.page, "个人中心", exact=True))
+    partner.click(link(partner.page, "我的分配", exact=True))
+    line = row(partner.page, PROJECT)
+    assert "本金分配" in line.inner_text() and "250,000.00" in line.inner_text() and "已发送" in line.inner_text()
+    partner.click(link(partner.page, re.compile(r"消息")))
+    assert "分配通知" in partner.page.locator("main").inner_text()
+    partner.check_english()
+    kj.check_english()
