@@ -29,6 +29,15 @@ INITIATION_FIELDS = [  # (name, label, kind)
 ]
 
 
+def _dynamics_url(project) -> str | None:
+    """【披露/盈亏动态】 of the project, when the company enabled the disclosure module (a link, not an import)."""
+    from flask import current_app
+    from core.modules import is_enabled
+    if "disclosure.dynamics" in current_app.view_functions and is_enabled(project.group_id, "disclosure"):
+        return url_for("disclosure.dynamics", project_id=project.id)
+    return None
+
+
 def _save(message: str):
     """Commit; a change to the locked plan is answered by the host (core.ui) with the lock message."""
     db.session.commit()
@@ -68,7 +77,7 @@ def initiation(project_id):
             return redirect(url_for("subscription.initiation", project_id=project.id))
     return render_template("subscription/initiation.html", project=project, plan=plan, fields=INITIATION_FIELDS,
                            errors=errors, form=request.form if errors else None, editable=is_editable(plan),
-                           limits=limits(Initiation))
+                           limits=limits(Initiation), dynamics_url=_dynamics_url(project))
 
 
 @bp.route("/projects/<int:project_id>/shareholders", methods=["GET", "POST"])
