@@ -1,0 +1,216 @@
+"""Payments reach the CRM as PaymentObj through jobs on a real RQ worker, against the fake CRM over HTTP:
+created once, updated on 冲销, the dataId kept; retried with the real backoff on 5xx and timeouts;
+permanent errors stop with the CRM's reason for the admin; a disabled module sends nothing."""
+import datetime as dt
+from decimal import Decimal
+
+from core.extensions import db
+from core.models import Notice
+from core.modules import disable
+from core.tenancy import tenant
+from plugins.crm import services
+from plugins.crm.tests import fake_crm as F
+from plugins.crm.tests.conftest import confirm, reverse, rows, run_due_now, run_worker, scheduled
+from tests.conftest import login
+
+CREATE, UPDATE, QUERY = "/cgi/crm/v2/data/create", "/cgi/crm/v2/data/update", "/cgi/crm/v2/data/query"
+
+
+def test_a_confirmed_payment_becomes_one_payment_obj_with_its_details(app, world):
+    fake = world["fake"]
+    payment_id = confirm(app, world, "12345.67", on=dt.date(2026, 11, 20))
+    run_worker(app)
+    [row] = rows(app, world)
+    assert (row.state, row.attempts, row.kind, row.amount) == ("synced", 1, "payment", Decimal("12345.67"))
+    [obj] = fake.payments()
+    assert row.data_id == obj["_id"]
+    assert obj["payment_amount"] == "12345.67" and obj["account_id"] == F.ACCOUNT_ID
+    assert obj["owner"] == [F.OPERATOR_ID] and obj["record_type"] == "default__c"
+    assert obj["payment_time"] == 1795104000000  # 2026-11-20 00:00 Asia/Shanghai, in ms
+    assert obj["remark"].startswith(f"GT-{world['group']}-P{payment_id} | AAA-P1 | AAA项目 | aaa_p | 缴款")
+    assert obj["details"] == {"OrderPaymentObj": [{"order_id": F.ORDER_ID, "payment_amount": "12345.67",
+                                                   "record_type": "default__c"}]}
+    body = fake.bodies(CREATE)[0]
+    assert body["corpId"] == F.CORP_ID and body["currentOpenUserId"] == F.OPERATOR_ID
+
+
+def test_token_and_operator_are_reused_and_the_expired_code_refreshes_once(app, world):
+    fake = world["fake"]
+    for amount in ("100", "200", "300"):
+        confirm(app, world, amount)
+    run_worker(app)
+    assert fake.count(F.TOKEN_PATH) == 1 and fake.count("/cgi/user/getByMobile") == 1
+    assert fake.count(CREATE) == 3
+    fake.expire_tokens()  # 20016 on the next call: one new token, the call once more
+    confirm(app, world, "400")
+    run_worker(app)
+    assert fake.count(F.TOKEN_PATH) == 2 and fake.count(CREATE) == 5
+    assert [r.state for r in rows(app, world)] == ["synced"] * 4
+    # A token refused again right after the refresh is not refreshed a second time: the call fails.
+    fake.fail_next(CREATE, F.error(20016, "corpAccessToken error"), F.error(20016, "corpAccessToken error"))
+    confirm(app, world, "500")
+    run_worker(app)
+    last = rows(app, world)[-1]
+    assert fake.count(F.TOKEN_PATH) == 3 and last.state == "failed" and "20016" in last.last_error
+    assert fake.violations == []
+
+
+def test_a_duplicate_event_creates_one_record(app, world):
+    from core.events import emit
+    from plugins.subscription.events import PaymentConfirmed
+    payment_id = confirm(app, world, "1000")
+    with app.app_context(), tenant(world["group"]):  # the same event delivered again
+        emit(PaymentConfirmed(group_id=world["group"], project_id=world["project"],
+                              subscription_id=world["subscription"], payment_id=payment_id, amount="1000.00",
+                              paid_total="1000.00"))
+        db.session.commit()
+    run_worker(app)
+    run_worker(app)
+    assert len(rows(app, world)) == 1 and len(world["fake"].payments()) == 1
+    assert world["fake"].count(CREATE) == 1
+
+
+def test_a_reversal_updates_the_same_payment_obj(app, world):
+    fake = world["fake"]
+    payment_id = confirm(app, world, "2000.50")
+    run_worker(app)
+    data_id = rows(app, world)[0].data_id
+    reverse(app, world, payment_id, "重复录入")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert (row.state, row.reversed, row.data_id, row.revision, row.synced_revision) == ("synced", True, data_id, 2, 2)
+    [obj] = fake.payments()
+    assert obj["_id"] == data_id and obj["payment_amount"] == "0.00" and "已冲销，原金额 2000.50" in obj["remark"]
+    assert fake.count(CREATE) == 1 and fake.bodies(UPDATE)[0]["data"]["object_data"]["_id"] == data_id
+
+
+def test_a_5xx_then_success_is_delivered_once_after_the_real_backoff(app, world):
+    fake = world["fake"]
+    fake.fail_next(CREATE, 502)
+    confirm(app, world, "3000")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert row.state == "pending" and row.attempts == 1 and "HTTP 502" in row.last_error
+    wait = (row.next_attempt_at - dt.datetime.now(dt.UTC).replace(tzinfo=None)).total_seconds()
+    assert 25 < wait <= 30  # the first backoff step: 30 s
+    [(delay, kwargs)] = scheduled()
+    assert 25 < delay <= 30 and kwargs == {"ids": [row.id]}
+    run_due_now(app)
+    [row] = rows(app, world)
+    assert row.state == "synced" and row.attempts == 2 and len(fake.payments()) == 1
+
+
+def test_the_backoff_grows_then_the_row_fails_for_the_admin(app, world):
+    fake = world["fake"]
+    fake.fail_next(CREATE, *[503] * 6)
+    confirm(app, world, "10")
+    run_worker(app)
+    waits = []
+    for _ in range(5):
+        [(delay, _kwargs)] = scheduled()
+        waits.append(round(delay / 10) * 10)
+        run_due_now(app)
+    assert waits == [30, 120, 600, 1800, 3600]
+    [row] = rows(app, world)
+    assert row.state == "failed" and row.attempts == 6 and scheduled() == []
+    with app.app_context(), tenant(world["group"]):
+        notice = db.session.scalar(db.select(Notice).where(Notice.title.like("CRM 回款同步失败%")))
+        assert notice is not None and "HTTP 503" in notice.body
+
+
+def test_an_answer_lost_in_a_timeout_is_found_again_not_created_twice(app, world):
+    fake = world["fake"]
+    fake.answer_late(CREATE, 4.0)  # the CRM creates it; our 3 s read timeout gives up first
+    confirm(app, world, "777")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert row.state == "pending" and row.data_id == "" and "超时" in row.last_error
+    run_due_now(app)
+    [row] = rows(app, world)
+    [obj] = fake.payments()
+    assert row.state == "synced" and row.data_id == obj["_id"]
+    assert fake.count(CREATE) == 1 and fake.count(UPDATE) == 1  # found by its remark, then brought up to date
+    assert fake.bodies(QUERY)[0]["data"]["search_query_info"]["filters"][0]["operator"] == "STARTWITH"
+
+
+def test_a_validation_error_is_reported_on_its_row_and_the_others_go_through(app, world):
+    fake = world["fake"]
+    confirm(app, world, "100")
+    fake.fail_next(CREATE, None)  # the first goes through
+    fake.fail_next(CREATE, F.error(320002500, "客户名称关联关系不存在"))
+    confirm(app, world, "200")
+    confirm(app, world, "300")
+    run_worker(app)
+    states = [(r.amount, r.state, r.last_error) for r in rows(app, world)]
+    assert states[0][:2] == (Decimal("100.00"), "synced") and states[2][:2] == (Decimal("300.00"), "synced")
+    assert states[1] == (Decimal("200.00"), "failed", "CRM: 客户名称关联关系不存在 (320002500)")
+    admin = login(app.test_client(), world["admin"])
+    page = admin.get("/crm/?state=failed").get_data(as_text=True)
+    assert "客户名称关联关系不存在 (320002500)" in page and "重新同步" in page and "200.00" in page
+    # Once the admin fixed it in the CRM, 重新同步 delivers it.
+    failed = rows(app, world)[1]
+    from tests.conftest import post
+    post(admin, f"/crm/payments/{failed.id}/resync")
+    run_worker(app)
+    assert [r.state for r in rows(app, world)] == ["synced"] * 3 and len(fake.payments()) == 3
+
+
+def test_a_wrong_amount_is_refused_by_the_fake_as_by_the_crm(app, world):
+    """The fake checks what it is sent: an account that does not exist is refused (so a client sending
+    nonsense cannot pass its tests)."""
+    fake = world["fake"]
+    fake.accounts.clear()
+    confirm(app, world, "1")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert row.state == "failed" and "320002500" in row.last_error and fake.payments() == []
+
+
+def test_a_disabled_module_sends_nothing(app, world):
+    fake = world["fake"]
+    with app.app_context(), tenant(world["group"]):
+        disable(world["group"], "crm")
+        db.session.commit()
+    confirm(app, world, "5000")
+    run_worker(app)
+    assert rows(app, world) == [] and fake.calls == []
+    # A job already queued when the module was turned off is refused when it runs.
+    confirm(app, world, "6000", group="b_group", subscription="b_subscription")
+    with app.app_context(), tenant(world["b_group"]):
+        disable(world["b_group"], "crm")
+        db.session.commit()
+    run_worker(app)
+    assert fake.calls == [] and [r.state for r in rows(app, world, group="b_group")] == ["pending"]
+
+
+def test_each_company_syncs_only_its_own(app, world):
+    confirm(app, world, "1")
+    confirm(app, world, "2", group="b_group", subscription="b_subscription")
+    run_worker(app)
+    assert [r.amount for r in rows(app, world)] == [Decimal("1.00")]
+    assert [r.amount for r in rows(app, world, group="b_group")] == [Decimal("2.00")]
+    assert len(world["fake"].payments()) == 2
+
+
+def test_refund_and_payouts_are_recorded_as_negative_payments(app, world):
+    from core.declarations import Event
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class DistributionPaid(Event):  # the distribution module's event, as it reaches a plugin
+        project_id: int
+        batch_id: int
+        user_ids: tuple
+        amounts: tuple
+
+    from core.events import emit
+    with app.app_context(), tenant(world["group"]):
+        emit(DistributionPaid(group_id=world["group"], project_id=world["project"], batch_id=7,
+                              user_ids=(world["partner"],), amounts=("1500.25",)))
+        db.session.commit()
+    run_worker(app)
+    [row] = rows(app, world)
+    assert (row.kind, row.amount, row.key, row.state) == ("payout", Decimal("-1500.25"), f"D7-{world['partner']}",
+                                                          "synced")
+    assert world["fake"].payments()[0]["payment_amount"] == "-1500.25"
+    assert services.KINDS["payout"] == "分配"
