@@ -32,6 +32,11 @@ def button(page, name: str, exact: bool = False):
     return page.get_by_role("button", name=name, exact=exact).first
 
 
+def module_row(page, name: str):
+    """The row of module ``name`` on 后台管理 → 模块."""
+    return page.locator("tr").filter(has=page.locator("code", has_text=re.compile(f"^{name}$"))).first
+
+
 def alerts(page) -> str:
     return " ".join(page.get_by_role("alert").all_inner_texts())
 
@@ -275,3 +280,35 @@ def test_principal_distribution_through_to_the_partner_in_the_personal_centre(pe
     assert "分配通知" in partner.page.locator("main").inner_text()
     partner.check_english()
     kj.check_english()
+
+
+def test_a_module_disabled_by_the_admin_disappears_from_the_menus(person):
+    kj = person("hhkj")
+    kj.sign_in("hhkj")
+    menu = kj.page.locator("nav .navbar-nav")
+    assert menu.get_by_role("link", name="分配", exact=True).count() == 1
+
+    admin = person("admin")
+    admin.sign_in("admin")
+    asked = accept_dialogs(admin)
+    admin.click(link(admin.page, "后台管理"))
+    admin.click(link(admin.page, "模块", exact=True))
+    admin.click(module_row(admin.page, "distribution").get_by_role("button", name="停用"))
+    assert asked[-1].startswith("为本集团全部用户停用模块")
+    assert "未启用" in module_row(admin.page, "distribution").inner_text()
+    assert "未启用" in module_row(admin.page, "dingtalk").inner_text()  # off on this closed network
+
+    kj.click(link(kj.page, "首页", exact=True))
+    assert menu.get_by_role("link", name="分配", exact=True).count() == 0
+    assert menu.get_by_role("link", name="立项", exact=True).count() == 1
+    partner = person("shiwei")
+    partner.sign_in("shiwei")
+    partner.click(link(partner.page, "个人中心", exact=True))
+    tabs = partner.page.locator("main .nav-tabs")
+    assert tabs.get_by_role("link", name="我的分配").count() == 0 and tabs.get_by_role("link", name="协议下载").count() == 1
+
+    admin.click(module_row(admin.page, "distribution").get_by_role("button", name="启用"))  # as it was for what follows
+    assert "已启用" in module_row(admin.page, "distribution").inner_text()
+    kj.click(link(kj.page, "首页", exact=True))
+    assert menu.get_by_role("link", name="分配", exact=True).count() == 1
+    admin.check_english()
