@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 
 class TransientError(Exception):

@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import tinycss2
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 SAFE_DATA_URI = re.compile(r"data:image/(png|jpeg|gif|webp)(;base64)?,", re.I)
 # Attributes that make WeasyPrint (or the SVG renderer in it) load their target.

@@ -8,8 +8,8 @@ forms read by hand and for imports; the page gets it as ``maxlength``.
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import PasswordField, StringField, TextAreaField

@@ -19,7 +19,7 @@ import time
 import redis
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.extensions import db

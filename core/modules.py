@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.audit import record_action
 from core.extensions import db

@@ -5,7 +5,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 CENT = Decimal("0.01")
 _NUMBER = re.compile(r"^-?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?$")

@@ -143,7 +143,7 @@ def _message(notice, users: dict) -> Message:
 
 def _send_rate_limited(channel, messages: list[Message]) -> dict[int, object]:
     """Send one by one while the window has room; the rest come back when a slot frees (never sleeps)."""
-    from flask_babel import gettext as _
+    from core.i18n import gettext as _
     limit, period = channel.rate_limit
     redis_client = redis_connection()
     results = {}
@@ -304,7 +304,7 @@ def send_again(group_id: int, notice_ids: list[int], reason: str, wait: float = 
 
 def progress_report(batch_id: int) -> dict:
     """The batch's counts, a line for people ("已发送 212 / 300，3 条失败") and whether it is finished."""
-    from flask_babel import gettext as _
+    from core.i18n import gettext as _
     counts = progress(batch_id)
     return {**counts, "finished": counts["pending"] == 0,
             "text": _("已发送 %(sent)s / %(total)s，%(failed)s 条失败", **counts)}

@@ -1,7 +1,7 @@
 """个人中心: the signed-in user's own pages; plugins add entries to the "personal" menu."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo

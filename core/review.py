@@ -6,11 +6,13 @@ passed, the record cannot be changed (the unit of work refuses the flush) until 
 admin unlocks it (解锁编辑); locking again (锁定) closes it. Every transition is audited.
 A model whose rows are governed by another record's review (a plan's lines by the plan)
 defines ``review_target()`` returning that record, and ``review_key()`` naming it cheaply
-(rows with the same key share one check per flush).
+(rows with the same key share one check per flush). A model may define ``review_passed(review)``:
+it is called inside the decision's transaction when its record passes (e.g. a batch records the
+day it was approved and locks for good).
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from sqlalchemy import event
 
 from core import roles

@@ -1,5 +1,5 @@
 """The system roles of the manual (基础约定/系统角色), plus 合伙人."""
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 ADMIN = "admin"
 BUSINESS_ADMIN = "business_admin"

@@ -6,13 +6,13 @@ import decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, render_template, request, url_for
-from flask_babel import get_locale, get_translations
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import roles
+from core import i18n, roles
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from core.declarations import MenuItem
 from core.extensions import db
 from core.review import RecordLocked

@@ -8,7 +8,7 @@ through the ``todo_items`` hook. Every list is one query, cut at ``LIMIT`` lines
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import outbox, roles
 from core.declarations import Todo

@@ -4,8 +4,8 @@ import datetime as dt
 import re
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core.admin import bp
 from core.extensions import db

@@ -1,6 +1,6 @@
 """城市公司: the company tree of the group, and the managed list of batches (管理批次)."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.admin import bp
 from core.admin.forms import BatchForm, CompanyForm

@@ -1,5 +1,5 @@
 """Forms of the 后台管理 screens."""
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms import widgets
 from wtforms.validators import DataRequired, Optional, Regexp

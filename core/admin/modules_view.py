@@ -1,6 +1,6 @@
 """模块: the installed modules and which of them this group company has enabled."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core.admin import bp

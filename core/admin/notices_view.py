@@ -1,6 +1,6 @@
 """通知记录: the notice log, retries, batch progress, and a test message to oneself."""
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core import outbox

@@ -1,7 +1,7 @@
 """项目维护: the project list (search, paging) and the project form."""
 from flask_login import current_user
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import contains_eager
 

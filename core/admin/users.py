@@ -1,6 +1,6 @@
 """账号及角色: users, their roles, and project authorisation per role (项目授权)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, selectinload
 

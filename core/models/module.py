@@ -2,7 +2,7 @@
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db

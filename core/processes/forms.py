@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.forms import text_problem
 from core.money import AmountError, parse_money, parse_percent

@@ -1,6 +1,6 @@
 """方案审核: the business admin's queue of records waiting for review, and its decisions."""
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user, login_required
 
 from core import review as reviews

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import roles
 from core.audit import record_action

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user, login_required
 
 from core import roles

@@ -1,5 +1,5 @@
 """Background generation of agreements."""
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.extensions import db
 from plugins.agreements import services

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from core import documents, lockout

@@ -1,6 +1,6 @@
 """待办 of this stage on the home page: a partner's agreements waiting for their signature (one query)."""
 from flask import url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import roles
 from core.declarations import Todo

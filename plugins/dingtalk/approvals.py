@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import urllib.parse
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core import outbox
 from core.audit import record_action

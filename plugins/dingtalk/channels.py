@@ -6,8 +6,8 @@ import time
 import urllib.parse
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core import outbox
 from core.channels import Channel, PermanentError, TransientError

@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 import requests
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.apiclient import CachedToken, _local_tokens  # noqa: F401  (its tests clear _local_tokens)
 

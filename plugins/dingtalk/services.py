@@ -6,7 +6,7 @@ import re
 import time
 
 from flask import current_app
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import settings
 from core.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from openpyxl import load_workbook
 
 from core import spreadsheet

@@ -1,5 +1,5 @@
 """The distribution plugin's hook implementations."""
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 from core import roles
 from core.declarations import Job, MenuItem

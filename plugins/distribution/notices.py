@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import outbox
 from core.audit import record_action

@@ -1,8 +1,8 @@
 """The approval processes of the stage: 实际资金峰值确认 (循环), 本金分配, 利润分配N, 清算分配."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core import review as reviews
 from core.events import emit

@@ -5,16 +5,14 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from core import review as reviews
 from core.audit import record_action
-from core.bulk import write_figures
 from core.extensions import db
-from core.models.user import utcnow
 from core.money import round_cents, split
+from plugins.distribution import batching
 from plugins.distribution.models import ZERO, DistributionBatch, DistributionLine
 from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS, Payment, Subscription

@@ -5,7 +5,7 @@ Accountant: batches that passed 审核 and wait for their approval process to be
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import roles
 from core.declarations import Todo

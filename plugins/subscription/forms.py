@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.forms import parse_integer, text_problem
 from core.money import AmountError, parse_column, parse_money, parse_percent

@@ -1,5 +1,5 @@
 """The subscription plugin's hook implementations."""
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 from core import roles
 from core.declarations import MenuItem

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.audit import record_action
 from core.events import emit

@@ -1,6 +1,6 @@
 """The approval processes of this stage: 项目资金峰值 and 事业合伙立项."""
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core import review as reviews
 from core.events import emit

@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from core.bulk import write_figures

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core import roles
 from core.declarations import ProjectLink, Todo

@@ -1,6 +1,6 @@
 """模板管理 (versioned templates with a preview) and the group's digital seal."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError

@@ -1,6 +1,6 @@
 """个人中心 / 协议下载: a partner reads, signs and downloads their own agreements; staff download too."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core.extensions import db

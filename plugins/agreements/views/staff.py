@@ -1,6 +1,6 @@
 """A project's agreements for staff, and 批量生成 with its progress."""
 from flask import abort, flash, jsonify, redirect, render_template, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core import roles

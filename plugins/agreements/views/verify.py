@@ -1,7 +1,7 @@
 """协议验证: anyone may upload an agreement PDF and learn whether it is in the register and its seal is the
 one registered for the group that issued it; anyone may download a group's seal certificate (PEM)."""
 from flask import Response, abort, render_template, request
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 
 from core.auth import public, url_group
 from core.extensions import db

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, flash, redirect, render_template, request, url_for
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core import review as reviews
 from core import roles
 from core.extensions import db
 from core.versioning import claim
-from plugins.distribution import excel, notices, services
+from plugins.distribution import batching, excel, notices, services
 from plugins.distribution.models import KINDS, DistributionBatch
 from plugins.subscription import services as subscription
 from plugins.subscription.forms import FormReader

@@ -1,6 +1,6 @@
 """个人中心 / 认购明细: a partner's own subscriptions, their 认购, investment, what they owe and paid."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core.extensions import db

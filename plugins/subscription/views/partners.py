@@ -1,6 +1,6 @@
 """合伙名单: add partners with their tier, bounds and deadline; Excel template and import; 认购通知."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core import outbox, roles
