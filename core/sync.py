@@ -1,0 +1,124 @@
+"""Records of what a plugin mirrors to an outside system, one per (kind, object): the idempotency
+record of its sync jobs.
+
+A change marks the record ``pending`` (in the transaction that made it) and enqueues a job carrying
+the ids. The job ``claim``s the due records with one conditional UPDATE (so two jobs, or an event
+delivered twice, never send the same record twice), sends what differs from the last payload sent
+(``digest``), and ends each record ``sent`` (with the remote id), ``failed`` (a permanent error: the
+reason shown to the admin) or back to ``pending`` with a backoff (``retry_later``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+
+import sqlalchemy as sa
+from core.i18n import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.apiclient import ApiError, backoff
+from core.extensions import db
+from core.jobs import perform_later
+from core.models.user import utcnow
+from core.tenancy import TenantMixin
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+STATES = {PENDING: _l("待同步"), SENDING: _l("同步中"), SENT: _l("已同步"), FAILED: _l("同步失败")}
+LEASE = 300  # seconds: a record claimed longer ago than this by a job that died is taken again
+
+
+class SyncRecordMixin(TenantMixin):
+    """Columns of a sync record; a plugin's model adds ``__tablename__`` and a unique (group_id, kind, object_id)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    object_id: Mapped[int]
+    code: Mapped[str] = mapped_column(sa.String(60), default="")        # Gentou's key at the other end
+    remote_id: Mapped[str] = mapped_column(sa.String(64), default="")   # the other end's id of it
+    digest: Mapped[str] = mapped_column(sa.String(64), default="")      # of the last payload it accepted
+    state: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    claim: Mapped[str] = mapped_column(sa.String(32), default="")
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    changed_at: Mapped[dt.datetime | None]
+
+    @property
+    def state_label(self) -> str:
+        return str(STATES.get(self.state, self.state))
+
+
+def digest(payload) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def mark(model, group_id: int, kind: str, object_ids, force: bool = False) -> list[int]:
+    """Mark the records of ``object_ids`` pending (creating those missing), in the current transaction;
+    ``force``: forget the last digest, so that they are sent even if unchanged. Returns the record ids."""
+    object_ids = sorted(set(object_ids))
+    if not object_ids:
+        return []
+    now = utcnow()
+    existing = {r.object_id: r for r in db.session.scalars(db.select(model).where(
+        model.group_id == group_id, model.kind == kind, model.object_id.in_(object_ids)))}
+    for object_id in object_ids:
+        record = existing.get(object_id)
+        if record is None:
+            record = existing[object_id] = model(group_id=group_id, kind=kind, object_id=object_id, state=PENDING,
+                                                 attempts=0, changed_at=now)
+            db.session.add(record)
+        elif record.state != SENDING:
+            record.state, record.attempts, record.changed_at = PENDING, 0, now
+        else:  # a job is sending it now: it goes again when that job ends
+            record.changed_at = now
+        if force:
+            record.digest = ""
+    db.session.flush()
+    return [existing[o].id for o in object_ids]
+
+
+def claim(model, record_ids) -> tuple[str, list]:
+    """Take the due records among ``record_ids`` for this job (committed): pending ones, and those a
+    dead job claimed more than ``LEASE`` seconds ago. Returns (claim, records)."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    stale = now - dt.timedelta(seconds=LEASE)
+    ids = db.session.scalars(db.update(model).where(
+        model.id.in_(list(record_ids)),
+        sa.or_(model.state == PENDING, sa.and_(model.state == SENDING, model.claimed_at < stale)))
+        .values(state=SENDING, claim=token, claimed_at=now, attempts=model.attempts + 1)
+        .returning(model.id).execution_options(synchronize_session=False)).all()
+    db.session.commit()
+    records = db.session.scalars(db.select(model).where(model.id.in_(ids)).order_by(model.id)).all()
+    return token, list(records)
+
+
+def done(record, remote_id: str = "", payload_digest: str = "") -> None:
+    """The other end accepted it; pending again if it changed while it was being sent."""
+    record.remote_id = remote_id or record.remote_id
+    record.digest = payload_digest or record.digest
+    record.sent_at, record.last_error = utcnow(), ""
+    record.state = PENDING if record.changed_at and record.claimed_at and record.changed_at > record.claimed_at \
+        else SENT
+
+
+def failed(record, reason: str) -> None:
+    record.state, record.last_error = FAILED, reason[:500]
+
+
+def retry_later(job: str, group_id: int, records, exc: ApiError, attempt: int, **kwargs) -> float | None:
+    """After a retryable error: the records back to pending and the job again after ``backoff(attempt)``
+    (or longer if the service asked); None when no attempt is left: the records failed."""
+    delay = backoff(attempt)
+    if delay is None:
+        for record in records:
+            failed(record, exc.reason)
+        return None
+    delay = max(delay, exc.retry_after or 0.0)
+    for record in records:
+        record.state, record.last_error = PENDING, exc.reason[:500]
+    perform_later(job, group_id, delay, record_ids=[r.id for r in records], attempt=attempt + 1, **kwargs)
+    return delay

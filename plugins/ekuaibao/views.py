@@ -1,0 +1,94 @@
+"""Admin pages: 测试连接 (lists the self-built apps and their business objects to pick from), the picking,
+and 合思同步 (what was pushed, what failed and why, 全量同步 and 对账)."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from core.i18n import gettext as _
+from flask_login import current_user
+from sqlalchemy import func
+
+from core import redact, roles, settings, sync
+from core.apiclient import ApiError
+from core.auth import roles_required
+from core.extensions import db
+from core.models.module import ModuleState
+from core.versioning import claim
+from plugins.ekuaibao import services
+from plugins.ekuaibao.models import EkuaibaoRecord, EkuaibaoReport
+
+bp = Blueprint("ekuaibao", __name__, url_prefix="/ekuaibao", template_folder="templates")
+admin_only = roles_required(roles.ADMIN)
+
+
+def _state():
+    return db.session.scalar(db.select(ModuleState).where(ModuleState.module == services.PLUGIN))
+
+
+@bp.route("/settings/test", methods=["POST"])
+@admin_only
+def test_connection():
+    """测试连接: a token, then the apps and their business objects (the network calls allowed here)."""
+    group_id = current_user.group_id
+    try:
+        client = services.client_for(group_id)
+        client.new_token()
+        platforms = [p for p in client.platforms()]
+        for platform in platforms:
+            platform["entities"] = client.entities(str(platform["id"]))
+    except services.NotConfigured as exc:
+        flash(exc.reason, "danger")
+        return redirect(url_for("admin.module_settings", name=services.PLUGIN))
+    except ApiError as exc:
+        flash(_("连接失败：%(reason)s", reason=redact.scrub(exc.reason, group_id)), "danger")
+        return redirect(url_for("admin.module_settings", name=services.PLUGIN))
+    return render_template("ekuaibao/connection.html", platforms=platforms, current=services.config(group_id),
+                           state=_state())
+
+
+@bp.route("/settings/pick", methods=["POST"])
+@admin_only
+def pick():
+    """Save the app and business objects picked from the 测试连接 list (no network call)."""
+    picked = {key: (request.form.get(key) or "").strip() for key in ("platform_id", "project_entity_id",
+                                                                      "partner_entity_id")}
+    if not picked["platform_id"] or not all(services.ID.match(v) for v in picked.values() if v):
+        flash(_("请选择自建应用和业务对象"), "danger")
+        return redirect(url_for("admin.module_settings", name=services.PLUGIN))
+    claim(_state())
+    changed = settings.save(current_user.group_id, services.PLUGIN, picked)
+    db.session.commit()
+    flash(_("已保存 %(n)s 项设置", n=len(changed)), "success")
+    return redirect(url_for("admin.module_settings", name=services.PLUGIN))
+
+
+@bp.route("/")
+@admin_only
+def status():
+    counts = dict(db.session.execute(db.select(EkuaibaoRecord.state, func.count())
+                                     .group_by(EkuaibaoRecord.state)).all())
+    failed = db.session.scalars(db.select(EkuaibaoRecord).where(EkuaibaoRecord.state == sync.FAILED)
+                                .order_by(EkuaibaoRecord.kind, EkuaibaoRecord.code).limit(200)).all()
+    report = db.session.scalar(db.select(EkuaibaoReport).order_by(EkuaibaoReport.id.desc()).limit(1))
+    body = json.loads(report.body) if report and report.body else {}
+    return render_template("ekuaibao/status.html", counts=counts, failed=failed, report=report, body=body,
+                           states=sync.STATES, kinds={services.PROJECT: _("项目"), services.PARTNER: _("合伙人")})
+
+
+@bp.route("/resync", methods=["POST"])
+@admin_only
+def resync():
+    count = services.resync(current_user.group_id)
+    db.session.commit()
+    flash(_("已安排同步 %(n)s 条记录", n=count), "info")
+    return redirect(url_for("ekuaibao.status"))
+
+
+@bp.route("/reconcile", methods=["POST"])
+@admin_only
+def reconcile():
+    services.start_reconcile(current_user.group_id, current_user.username)
+    db.session.commit()
+    flash(_("正在对账，完成后刷新本页查看结果"), "info")
+    return redirect(url_for("ekuaibao.status"))
