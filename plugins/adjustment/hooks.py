@@ -1,5 +1,5 @@
 """The adjustment plugin's hook implementations."""
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 
 from core import roles
 from core.declarations import MenuItem
@@ -37,3 +37,9 @@ def register_processes():
 def demo_data(group_id):
     from plugins.adjustment.demo import add_demo
     add_demo(group_id)
+
+
+@hookimpl
+def register_cli(group):
+    from plugins.adjustment.cli import adjustment_cli
+    group.add_command(adjustment_cli)

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db

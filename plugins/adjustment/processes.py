@@ -5,8 +5,8 @@ on it when it starts, and on approval writes the round's figures (``services.app
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 
 from core.extensions import db
 from core.processes.kinds import Field, ProcessKind

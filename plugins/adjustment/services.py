@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from core import outbox
@@ -24,11 +24,12 @@ from core.extensions import db
 from core.models.user import utcnow
 from core.money import round_cents, split
 from core.processes.models import APPROVED as PROCESS_APPROVED
-from core.processes.models import DRAFT, PASSED, RETURNED, SUBMITTED, ProcessInstance
+from core.processes.models import DRAFT, RETURNED, ProcessInstance
 from plugins.adjustment.events import AdditionalPaymentDue, AdjustmentSettled, InvestmentChanged, RefundDue
 from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, Line, Round
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
+from plugins.subscription.events import SubscriptionConfirmed
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription
 
 ZERO = subscription.ZERO
@@ -108,7 +109,9 @@ def history(project_id: int) -> list[dict]:
     processes = {p.id: p for p in db.session.scalars(db.select(ProcessInstance).where(
         ProcessInstance.id.in_([r.process_id for r in approved if r.process_id])))}
     if first:
-        peak = approved[0].old_peak if approved and approved[0].kind == PEAK else None
+        peaks = [r for r in approved if r.kind == PEAK]
+        peak = peaks[0].old_peak if peaks else db.session.scalar(
+            db.select(Initiation.capital_peak).where(Initiation.project_id == project_id))
         versions.append({"label": _("事业合伙立项"), "peak": peak, "process": first, "round": None})
     for r in approved:
         versions.append({"label": r.label, "peak": r.new_peak if r.kind == PEAK else None,
@@ -337,6 +340,10 @@ def _announce(project, plan, round_: Round, instance, rows: list[Line]) -> None:
         emit(InvestmentChanged(group_id=project.group_id, project_id=project.id, subscription_id=r.subscription_id,
                                user_id=r.user_id, old=f"{r.old_investment:.2f}", new=f"{r.new_investment:.2f}",
                                round_id=round_.id, process_id=instance.id))
+        # The new investment is approved: agreements issues a supplementary agreement (补充协议) from it.
+        emit(SubscriptionConfirmed(group_id=project.group_id, project_id=project.id,
+                                   subscription_id=r.subscription_id, user_id=r.user_id,
+                                   investment=f"{r.new_investment:.2f}"))
         if r.difference > 0:
             emit(AdditionalPaymentDue(group_id=project.group_id, project_id=project.id,
                                       subscription_id=r.subscription_id, user_id=r.user_id,
@@ -404,4 +411,3 @@ def settle(line: Line, round_: Round, settled_on: dt.date, amount: Decimal, acto
 
 
 APPROVING_LABELS = {PEAK: _l("立项信息变更"), SUPPLEMENTARY: _l("事业合伙补充立项"), NEW_PARTNERS: _l("新增合伙")}
-SUBMITTED_STATES = (SUBMITTED, PASSED)

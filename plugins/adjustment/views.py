@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from core.i18n import gettext as _
 from flask_login import current_user
 
 from core import outbox, roles

@@ -75,6 +75,13 @@ def test_a_raised_peak_asks_each_partner_for_more_and_the_payments_are_confirmed
     assert "事业合伙立项" in page and f"#{process_id}" in page and "峰值变更 #1" in page
     assert the_round(app, world, round_id).process_id == process_id
     assert the_round(app, world, round_id).peak_process_id == peak_process
+    result = app.test_cli_runner().invoke(args=["gentou", "adjustment", "versions", "--company", "AAA", "AAA-P1"])
+    assert result.exit_code == 0, result.output
+    assert "事业合伙立项\tpeak 1000000.00" in result.output
+    assert f"峰值变更 #1\tpeak 1234567.89\tprocess #{process_id} by {world['hh']}" in result.output
+    assert "  shiwei\t14711.11 -> 18161.86" in result.output
+    result = app.test_cli_runner().invoke(args=["gentou", "adjustment", "versions", "--company", "AAA", "NOPE"])
+    assert result.exit_code != 0 and "no project NOPE in AAA" in result.output
     # 变更缴款确认: more than owed is refused; two parts are confirmed with their dates and amounts.
     url = f"{base(world)}/rounds/{round_id}/lines/{got['shiwei'].id}/settle"
     page = act(kj, world, round_id, f"lines/{got['shiwei'].id}/settle",

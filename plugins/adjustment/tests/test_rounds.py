@@ -12,6 +12,7 @@ from plugins.adjustment.events import InvestmentChanged
 from plugins.adjustment.tests.helpers import (TODAY, act, base, flashes, investments, lines, make_world, new_round,
                                               review, run_process, staff)
 from plugins.adjustment.tests.stake_holder.hooks import HOLDINGS, TAKEN
+from plugins.subscription.events import SubscriptionConfirmed
 from plugins.subscription.models import Payment, Subscription
 from tests.conftest import login, post
 from tests.sample_plugins.event_recorder.hooks import EVENTS
@@ -62,6 +63,9 @@ def test_two_supplementary_rounds_within_the_remaining_pot(app, world):
     first = supplementary_round(app, world, kj, hh, {"shiwei": "5,000.00", "wanglei": "3,333.33"})
     got = investments(app, world)
     assert got["shiwei"] == Decimal("17000.00") and got["wanglei"] == Decimal("3333.33")  # within the pot: as subscribed
+    # Only the partners whose investment changed get a confirmation (and so a supplementary agreement).
+    confirmed = {e.user_id: e.investment for e in EVENTS if isinstance(e, SubscriptionConfirmed)}
+    assert confirmed == {world["users"]["shiwei"]: "17000.00", world["users"]["wanglei"]: "3333.33"}
     # A second round: 4,766.67 remain, 5,000.01 subscribed, shared pro rata to the cent.
     second = supplementary_round(app, world, kj, hh, {"jintao": "3,000.00", "wanglei": "2,000.01"})
     got = investments(app, world)
