@@ -76,24 +76,6 @@ def changes(value: dict | None) -> str:
     return "; ".join(f"{k}={v}" for k, v in value.items())
 
 
-def _request_translations():
-    """The catalogue of this request's locale, looked up once per request."""
-    translations = g.get("_gentou_translations")
-    if translations is None:
-        translations = g._gentou_translations = get_translations()
-    return translations
-
-
-def _template_gettext(string, **variables):
-    text = _request_translations().ugettext(string)
-    return text % variables if variables else text
-
-
-def _template_ngettext(singular, plural, num, **variables):
-    variables.setdefault("num", num)
-    return _request_translations().ungettext(singular, plural, num) % variables
-
-
 def _unread() -> int:
     from core.personal import unread_count
     return unread_count(current_user) if current_user.is_authenticated else 0
@@ -103,8 +85,10 @@ def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
     from core.forms import column_length
     app.jinja_env.globals["column_length"] = column_length
+    from core import holders
+    app.jinja_env.globals.update(holder_marks=holders.marks, other_holders=holders.others)
     # Same catalogue as Flask-Babel's, without resolving the locale again on every string.
-    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
 
     @app.context_processor
     def _globals():
