@@ -145,3 +145,27 @@ def test_the_sync_page_lists_each_record_with_its_state(app, world):
     b_admin = login(app.test_client(), world["b_admin"])
     assert post(b_admin, f"/crm/payments/{row.id}/resync").status_code == 404
     assert "4,321.09" not in b_admin.get("/crm/").get_data(as_text=True)
+
+
+def test_settings_are_saved_through_the_form_with_the_secrets_encrypted(app, world):
+    from core.models.module import ModuleSetting
+    from core import settings
+    from tests.conftest import save
+    admin = login(app.test_client(), world["admin"])
+    url = "/admin/modules/crm/settings"
+    form = {"app_id": "FSAID_new", "app_secret": "", "permanent_code": "new-permanent-code-0001",
+            "operator_mobile": "1380000abcd", "account_id": F.ACCOUNT_ID, "order_id": "", "record_type": "default__c",
+            "api_base": "https://open.71360.com"}
+    page = save(admin, url, form, follow_redirects=True).get_data(as_text=True)
+    assert "格式不正确：操作人手机号" in page
+    with app.app_context():
+        assert settings.values(world["group"], "crm")["app_id"] == F.APP_ID  # nothing saved half-way
+    page = save(admin, url, {**form, "operator_mobile": "13800000002"}, follow_redirects=True).get_data(as_text=True)
+    assert "已保存" in page and "new-permanent-code-0001" not in page and F.APP_SECRET not in page
+    with app.app_context(), tenant(world["group"]):
+        values = settings.values(world["group"], "crm")
+        assert (values["app_id"], values["app_secret"], values["permanent_code"]) == (
+            "FSAID_new", F.APP_SECRET, "new-permanent-code-0001")  # an empty secret keeps its value
+        stored = db.session.scalar(db.select(ModuleSetting.value).where(ModuleSetting.module == "crm",
+                                                                        ModuleSetting.key == "permanent_code"))
+        assert "new-permanent-code-0001" not in stored

@@ -213,4 +213,41 @@ def test_refund_and_payouts_are_recorded_as_negative_payments(app, world):
     assert (row.kind, row.amount, row.key, row.state) == ("payout", Decimal("-1500.25"), f"D7-{world['partner']}",
                                                           "synced")
     assert world["fake"].payments()[0]["payment_amount"] == "-1500.25"
-    assert services.KINDS["payout"] == "分配"
+    # 退款 of an overpayment (subscription's, and the adjustment rounds' through it): a negative payment.
+    from plugins.subscription import payments
+    from plugins.subscription.models import Subscription
+    confirm(app, world, "30500")
+    with app.app_context(), tenant(world["group"]):
+        refund = payments.refund(db.session.get(Subscription, world["subscription"]), dt.date(2026, 11, 21),
+                                 Decimal("500.00"), "test")
+        db.session.commit()
+        refund_id = refund.id
+    run_worker(app)
+    paid, refunded = rows(app, world)[1:]
+    assert (paid.kind, paid.amount, refunded.kind, refunded.amount, refunded.key) == (
+        "payment", Decimal("30500.00"), "refund", Decimal("-500.00"), f"P{refund_id}")
+    assert [o["payment_amount"] for o in world["fake"].payments()] == ["-1500.25", "30500.00", "-500.00"]
+    assert "| 退款" in world["fake"].payments()[2]["remark"]
+
+
+def test_a_second_job_for_a_row_being_sent_sends_nothing_until_its_lease_runs_out(app, world):
+    """Two jobs for one row (a sweep, a retry and a resync crossing): the one that did not claim it
+    sends nothing; a worker that died holding it loses it after the lease."""
+    from core.jobs import enqueue
+    from core.models.user import utcnow
+    from plugins.crm.models import CrmPayment
+    fake = world["fake"]
+    confirm(app, world, "10")
+    [row] = rows(app, world)
+    with app.app_context(), tenant(world["group"]):  # another worker holds it now
+        db.session.execute(db.update(CrmPayment).values(state="sending", claimed_at=utcnow(), attempts=1))
+        db.session.commit()
+    run_worker(app)
+    assert fake.calls == [] and rows(app, world)[0].state == "sending"
+    with app.app_context(), tenant(world["group"]):  # that worker died 6 minutes ago
+        db.session.execute(db.update(CrmPayment).values(claimed_at=utcnow() - dt.timedelta(minutes=6)))
+        enqueue(services.SYNC_JOB, world["group"], ids=[row.id])
+        db.session.commit()
+    run_worker(app)
+    [row] = rows(app, world)
+    assert row.state == "synced" and row.attempts == 2 and fake.count(CREATE) == 1
