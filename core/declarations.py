@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 from typing import Callable
 
@@ -81,15 +82,25 @@ class StakeSource:
 
 
 @dataclasses.dataclass(frozen=True)
-class RequiredPartner:
-    """A partner a plugin requires on a project's 合伙名单, e.g. a mandatory co-investor (强投).
+class HolderMark:
+    """A mark a plugin puts on a partner's rows of a project's tables, e.g. 离 (resigned) or 退 (exited).
 
-    The stage proposes them when the list is built, in ``tier``, with ``minimum`` (money, to the cent)
-    as their lower bound: they may not subscribe less, and 测算 keeps it when the tier's pot is
-    scaled back. ``label`` marks them in the partner tables; the others invest voluntarily (自愿).
+    ``left_on`` is set when the partner's stake left them on that date (transferred, 过户): distributions
+    made later leave the partner out.
     """
 
     user_id: int
-    tier: str
-    minimum: Decimal
-    label: str
+    mark: str
+    title: str = ""
+    left_on: dt.date | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Holder:
+    """A holder of part of a project's partnership investment that is not a partner, e.g. the group's
+    platform company (平台公司) holding exited partners' stakes. ``investment`` is money, to the cent."""
+
+    key: str
+    name: str
+    investment: Decimal
+    note: str = ""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from core.channels import Channel
-    from core.declarations import Event, Job, MenuItem, ProjectLink, RequiredPartner, StakeSource, Todo
+    from core.declarations import Event, Holder, HolderMark, Job, MenuItem, ProjectLink, StakeSource, Todo
     from core.models import User
     from core.processes.kinds import ProcessKind
     from core.settings import Setting
@@ -407,48 +407,44 @@ def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> 
 
 
 @hookspec
-def required_partners(project_id: int) -> list[RequiredPartner]:
-    """Return ``core.declarations.RequiredPartner`` entries: the partners this plugin requires on project
-    ``project_id``'s 合伙名单 (e.g. the mandatory co-investors, 强投), each with their tier and minimum.
+def holder_marks(project_id: int) -> list[HolderMark]:
+    """Return ``core.declarations.HolderMark`` entries: the marks this plugin puts on partners of
+    project ``project_id`` (离 for a partner who resigned, 退 for one who exited...).
 
     Tenant-level: called with the project's group company current, only on the plugins it enabled,
-    when the stage shows or builds the 合伙名单, checks a partner's 认购, runs 测算 and shows its
-    partner tables. Those not yet on the list are proposed with ``minimum`` as their lower bound; a
-    listed one may not subscribe less than ``minimum``, and 测算 keeps it when the tier is scaled back.
-    Leave out a partner whose requirement was waived (``required_partner_waived``). When several
-    plugins require the same partner, the highest minimum counts. Use a fixed number of queries.
+    when a stage shows a table of the project's partners (认购明细, 分配) and when a distribution
+    batch is created: a partner with a mark whose ``left_on`` is set no longer takes part in the
+    batches created afterwards. Read ``core.holders.marks(project_id)`` rather than calling the hook.
+    Use a fixed number of queries.
 
-    :param project_id: the project whose 合伙名单 is built.
-    :returns: the required partners, possibly none.
+    :param project_id: the project whose partners are shown.
+    :returns: the marks, possibly none (several per partner allowed).
     :firstresult: no.
 
     Example::
 
         @hookimpl
-        def required_partners(project_id):
-            return [RequiredPartner(e.user_id, e.tier, e.minimum, _("强投")) for e in entries_for(project_id)]
+        def holder_marks(project_id):
+            return [HolderMark(e.user_id, _("离"), _("离职"), e.transferred_on) for e in exits(project_id)]
     """
 
 
 @hookspec
-def required_partner_waived(project_id: int, user_id: int, reason: str) -> None:
-    """A partner required on project ``project_id`` (``required_partners``) was removed from its 合伙名单,
-    or not taken onto it, for ``reason`` (given by the accountant, never empty).
+def other_holders(project_id: int) -> list[Holder]:
+    """Return ``core.declarations.Holder`` entries: who else than the partners holds part of project
+    ``project_id``'s partnership investment (e.g. the platform company after exits).
 
-    Tenant-level, called on every plugin the company enabled inside the transaction that removes the
-    partner; the plugin that required them records the waiver (audited) and stops requiring them for
-    this project; the others return at once. Raising refuses the removal and nothing of it is saved.
+    Tenant-level like ``holder_marks``; the stages list them under their partner tables (as a part of
+    the total, not in addition to it: the exited partners' rows stay). Read ``core.holders.others``.
 
     :param project_id: the project.
-    :param user_id: the partner no longer required.
-    :param reason: why, as the accountant wrote it.
-    :returns: nothing.
+    :returns: the holders with a positive investment, possibly none.
     :firstresult: no.
 
     Example::
 
         @hookimpl
-        def required_partner_waived(project_id, user_id, reason):
-            if requires(project_id, user_id):
-                db.session.add(Waiver(project_id=project_id, user_id=user_id, reason=reason))
+        def other_holders(project_id):
+            held = platform_holding(project_id)
+            return [Holder("exit:platform", held.company.name, held.amount)] if held else []
     """

@@ -23,7 +23,8 @@ ACTUAL_PEAK = "actual_peak"  # 实际资金峰值确认 (循环), before a 本�
 DAYS_IN_YEAR = Decimal(365)
 
 
-DistributionError = batching.BatchError  # a refused change; the message is for the user
+class DistributionError(ValueError):
+    """A refused change; the message is for the user."""
 
 
 def batches(project_id: int) -> list[DistributionBatch]:
@@ -60,7 +61,8 @@ PROFIT_BATCHES = 5  # 第1次 … 第5次利润分配, each with its approval pr
 
 
 def create(project, kind: str) -> DistributionBatch:
-    """新建分配批次: one line per partner with a confirmed investment; 第N次 counted per project."""
+    """新建分配批次: one line per partner with a confirmed investment who has not exited (their stake
+    transferred, per the ``holder_marks`` hook); 第N次 counted per project."""
     if kind not in ("principal", "profit", "liquidation"):
         raise DistributionError(_("分配类型无效"))
     if not subscription.is_approved(project.id, subscription.INITIATION_PROCESS):
@@ -78,6 +80,9 @@ def create(project, kind: str) -> DistributionBatch:
     members = db.session.execute(db.select(Subscription.id, Subscription.user_id, Subscription.tier,
                                            Subscription.investment)
                                  .where(Subscription.project_id == project.id, Subscription.investment > 0)).all()
+    from core.holders import left
+    gone = left(project.id)  # exited partners whose stake was transferred (holder_marks): not in later batches
+    members = [m for m in members if m.user_id not in gone]
     if members:
         db.session.execute(sa.insert(DistributionLine.__table__), [
             {"group_id": project.group_id, "batch_id": batch.id, "project_id": project.id, "subscription_id": m.id,
@@ -88,7 +93,10 @@ def create(project, kind: str) -> DistributionBatch:
 
 def delete(batch: DistributionBatch) -> None:
     """删除当前批次: only before it is sent to review."""
-    batching.delete(batch, DistributionLine)
+    if reviews.review_of(batch) is not None or batch.approved_at is not None:
+        raise DistributionError(_("已送审的批次不能删除"))
+    db.session.execute(sa.delete(DistributionLine.__table__).where(DistributionLine.batch_id == batch.id))
+    db.session.delete(batch)
 
 
 def _rows(batch_id: int):
@@ -104,7 +112,9 @@ def _rows(batch_id: int):
 
 def write(batch: DistributionBatch, action: str, changes: list[tuple[object, dict]]) -> None:
     """Store many lines' figures at once, with one audit entry holding every line's before and after."""
-    batching.write(batch, DistributionLine, action, changes)
+    if not write_figures(DistributionLine, batch.group_id, f"batch:{batch.id}", f"{batch.label} · {action}",
+                         changes, lambda row: row.batch_id == batch.id):
+        raise DistributionError(_("分配明细已被他人修改，请刷新后重试"))
 
 
 def paid_on(project_id: int) -> dict[int, dt.date]:
@@ -236,7 +246,14 @@ def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscriptio
 
 def mark_approved(batch: DistributionBatch) -> bool:
     """Approval process passed: the batch's figures are final (claimed once, audited)."""
-    return batching.mark_approved(batch, "distribution:approved")
+    now = utcnow()
+    done = db.session.execute(sa.update(DistributionBatch).where(DistributionBatch.id == batch.id, DistributionBatch.approved_at.is_(None))
+                              .values(approved_at=now).execution_options(synchronize_session=False)).rowcount
+    if done:
+        record_action(db.session, batch.group_id, "distribution:approved", DistributionBatch.__tablename__, batch.id,
+                      batch.label, before={"approved_at": None}, after={"approved_at": now.isoformat(timespec="seconds")})
+        db.session.refresh(batch)
+    return bool(done)
 
 
 def actual_peak(project_id: int) -> str:

@@ -1,0 +1,59 @@
+"""What the ``holder_marks`` and ``other_holders`` hooks say about a project's partners, for the stages'
+tables (认购明细, 分配): read once per request, so a table asks nothing per row."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, has_request_context
+
+from core.declarations import Holder, HolderMark
+from core.extensions import db
+from core.models import Project
+
+
+def _hooks(project_id: int):
+    from core.modules import hooks_for
+    project = db.session.get(Project, project_id)
+    return hooks_for(project.group_id) if project is not None else None
+
+
+def _cached(name: str, project_id: int, compute):
+    if not has_request_context():
+        return compute()
+    cache = g.setdefault("gentou_holders", {})
+    if (name, project_id) not in cache:
+        cache[(name, project_id)] = compute()
+    return cache[(name, project_id)]
+
+
+def marks(project_id: int) -> dict[int, list[HolderMark]]:
+    """The marks of the project's partners, by user id."""
+    def compute():
+        hooks, found = _hooks(project_id), {}
+        for result in (hooks.holder_marks(project_id=project_id) if hooks else []):
+            for mark in result or []:
+                found.setdefault(mark.user_id, []).append(mark)
+        return found
+    return _cached("marks", project_id, compute)
+
+
+def others(project_id: int) -> list[Holder]:
+    """The holders other than partners (the platform company...), by key."""
+    def compute():
+        hooks = _hooks(project_id)
+        found = [h for result in (hooks.other_holders(project_id=project_id) if hooks else []) for h in result or []]
+        return sorted(found, key=lambda h: h.key)
+    return _cached("others", project_id, compute)
+
+
+def left(project_id: int, on: dt.date | None = None) -> set[int]:
+    """The partners whose stake left them (on or before ``on`` when given): left out of later distributions."""
+    return {user_id for user_id, found in marks(project_id).items()
+            if any(m.left_on is not None and (on is None or m.left_on <= on) for m in found)}
+
+
+def forget(project_id: int) -> None:
+    """Drop what this request read (after a change of the marks in the same request)."""
+    if has_request_context():
+        for key in [k for k in g.get("gentou_holders", {}) if k[1] == project_id]:
+            del g.gentou_holders[key]

@@ -1,1 +1,0 @@
-"""小股东: outside shareholders of a project, their registration, review and distributions."""
