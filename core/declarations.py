@@ -82,6 +82,21 @@ class StakeSource:
 
 
 @dataclasses.dataclass(frozen=True)
+class RequiredPartner:
+    """A partner a plugin requires on a project's 合伙名单, e.g. a mandatory co-investor (强投).
+
+    The stage proposes them when the list is built, in ``tier``, with ``minimum`` (money, to the cent)
+    as their lower bound: they may not subscribe less, and 测算 keeps it when the tier's pot is
+    scaled back. ``label`` marks them in the partner tables; the others invest voluntarily (自愿).
+    """
+
+    user_id: int
+    tier: str
+    minimum: Decimal
+    label: str
+
+
+@dataclasses.dataclass(frozen=True)
 class HolderMark:
     """A mark a plugin puts on a partner's rows of a project's tables, e.g. 离 (resigned) or 退 (exited).
 

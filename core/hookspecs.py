@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from core.channels import Channel
-    from core.declarations import Event, Holder, HolderMark, Job, MenuItem, ProjectLink, StakeSource, Todo
+    from core.declarations import (Event, Holder, HolderMark, Job, MenuItem, ProjectLink,
+                                   RequiredPartner, StakeSource, Todo)
     from core.models import User
     from core.processes.kinds import ProcessKind
     from core.settings import Setting
@@ -403,6 +404,54 @@ def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> 
         def stake_taken(project_id, source_key, taken):
             if source_key == "exit:platform":
                 reduce_platform_holding(project_id, sum(taken.values()))
+    """
+
+
+@hookspec
+def required_partners(project_id: int) -> list[RequiredPartner]:
+    """Return ``core.declarations.RequiredPartner`` entries: the partners this plugin requires on project
+    ``project_id``'s 合伙名单 (e.g. the mandatory co-investors, 强投), each with their tier and minimum.
+
+    Tenant-level: called with the project's group company current, only on the plugins it enabled,
+    when the stage shows or builds the 合伙名单, checks a partner's 认购, runs 测算 and shows its
+    partner tables. Those not yet on the list are proposed with ``minimum`` as their lower bound; a
+    listed one may not subscribe less than ``minimum``, and 测算 keeps it when the tier is scaled back.
+    Leave out a partner whose requirement was waived (``required_partner_waived``). When several
+    plugins require the same partner, the highest minimum counts. Use a fixed number of queries.
+
+    :param project_id: the project whose 合伙名单 is built.
+    :returns: the required partners, possibly none.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def required_partners(project_id):
+            return [RequiredPartner(e.user_id, e.tier, e.minimum, _("强投")) for e in entries_for(project_id)]
+    """
+
+
+@hookspec
+def required_partner_waived(project_id: int, user_id: int, reason: str) -> None:
+    """A partner required on project ``project_id`` (``required_partners``) was removed from its 合伙名单,
+    or not taken onto it, for ``reason`` (given by the accountant, never empty).
+
+    Tenant-level, called on every plugin the company enabled inside the transaction that removes the
+    partner; the plugin that required them records the waiver (audited) and stops requiring them for
+    this project; the others return at once. Raising refuses the removal and nothing of it is saved.
+
+    :param project_id: the project.
+    :param user_id: the partner no longer required.
+    :param reason: why, as the accountant wrote it.
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def required_partner_waived(project_id, user_id, reason):
+            if requires(project_id, user_id):
+                db.session.add(Waiver(project_id=project_id, user_id=user_id, reason=reason))
     """
 
 

@@ -50,6 +50,12 @@ def record_url(review: Review) -> str:
     return url_for("reviews.queue", state=review.state)
 
 
+def _record(review: Review):
+    """The reviewed record itself (its model found by table name), or None."""
+    model = next((m.class_ for m in db.Model.registry.mappers if m.local_table.name == review.record_table), None)
+    return db.session.get(model, review.record_id) if model is not None else None
+
+
 def is_editable(record) -> bool:
     target = record.review_target() if hasattr(record, "review_target") else record
     if target is None:
@@ -94,6 +100,10 @@ def decide(review: Review, user, passed: bool, comment: str) -> None:
         raise ReviewError(problem)
     _move(review, PASSED if passed else RETURNED, user, decided_by=user.username, decided_at=utcnow(),
           comment=comment[:500])
+    if passed:
+        record = _record(review)
+        if hasattr(record, "review_passed"):
+            record.review_passed(review)
     from core import worklist
     worklist.review_decided(review)
 

@@ -44,6 +44,8 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
             assert heads == {"3c568d6739a1", "0001_agreements", "0001_dingtalk",  # agreements depends on subscription
                              "h5c_module_state_version", "h5b_payment_corrections", "0001_distribution",
                              "0001_exit",  # exit depends on distribution
+                             "0001_minority",  # minority depends on distribution
+                             "0001_mandatory",  # mandatory depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
                              "0001_ekuaibao",
                              "0001_crm",  # crm depends on subscription

@@ -23,8 +23,7 @@ ACTUAL_PEAK = "actual_peak"  # 实际资金峰值确认 (循环), before a 本�
 DAYS_IN_YEAR = Decimal(365)
 
 
-class DistributionError(ValueError):
-    """A refused change; the message is for the user."""
+DistributionError = batching.BatchError  # a refused change; the message is for the user
 
 
 def batches(project_id: int) -> list[DistributionBatch]:
@@ -93,10 +92,7 @@ def create(project, kind: str) -> DistributionBatch:
 
 def delete(batch: DistributionBatch) -> None:
     """删除当前批次: only before it is sent to review."""
-    if reviews.review_of(batch) is not None or batch.approved_at is not None:
-        raise DistributionError(_("已送审的批次不能删除"))
-    db.session.execute(sa.delete(DistributionLine.__table__).where(DistributionLine.batch_id == batch.id))
-    db.session.delete(batch)
+    batching.delete(batch, DistributionLine)
 
 
 def _rows(batch_id: int):
@@ -112,9 +108,7 @@ def _rows(batch_id: int):
 
 def write(batch: DistributionBatch, action: str, changes: list[tuple[object, dict]]) -> None:
     """Store many lines' figures at once, with one audit entry holding every line's before and after."""
-    if not write_figures(DistributionLine, batch.group_id, f"batch:{batch.id}", f"{batch.label} · {action}",
-                         changes, lambda row: row.batch_id == batch.id):
-        raise DistributionError(_("分配明细已被他人修改，请刷新后重试"))
+    batching.write(batch, DistributionLine, action, changes)
 
 
 def paid_on(project_id: int) -> dict[int, dt.date]:
@@ -246,14 +240,7 @@ def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscriptio
 
 def mark_approved(batch: DistributionBatch) -> bool:
     """Approval process passed: the batch's figures are final (claimed once, audited)."""
-    now = utcnow()
-    done = db.session.execute(sa.update(DistributionBatch).where(DistributionBatch.id == batch.id, DistributionBatch.approved_at.is_(None))
-                              .values(approved_at=now).execution_options(synchronize_session=False)).rowcount
-    if done:
-        record_action(db.session, batch.group_id, "distribution:approved", DistributionBatch.__tablename__, batch.id,
-                      batch.label, before={"approved_at": None}, after={"approved_at": now.isoformat(timespec="seconds")})
-        db.session.refresh(batch)
-    return bool(done)
+    return batching.mark_approved(batch, "distribution:approved")
 
 
 def actual_peak(project_id: int) -> str:

@@ -16,6 +16,7 @@ from core.money import CENT, round_cents, split
 from core.processes.models import APPROVED
 from core.processes.service import latest
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
+from plugins.subscription.required import minimum, required
 
 ZERO = Decimal("0.00")
 PEAK_PROCESS, INITIATION_PROCESS = "capital_peak", "coinvest_initiation"
@@ -53,13 +54,19 @@ def is_approved(project_id: int, process: str) -> bool:
     return done is not None and done.state == APPROVED
 
 
-def allocate(subscribed: list[Decimal], pot: Decimal) -> list[Decimal]:
+def allocate(subscribed: list[Decimal], pot: Decimal, floors: list[Decimal] | None = None) -> list[Decimal]:
     """测算 of one tier: everyone gets what they subscribed, unless that exceeds the pot; then the
-    pot is shared pro rata to the subscriptions, cent-exact (largest remainder)."""
+    pot is shared pro rata to the subscriptions, cent-exact (largest remainder). A required partner's
+    minimum (``floors``, e.g. 强投) is kept: the voluntary part above the minimums is scaled back first,
+    and only when the minimums alone exceed the pot are they shared pro rata."""
     total = sum(subscribed, ZERO)
     if total <= pot:
         return list(subscribed)
-    return split(pot, subscribed)
+    kept = [min(f, s) for f, s in zip(floors or [], subscribed)] or [ZERO] * len(subscribed)
+    if sum(kept, ZERO) >= pot:
+        return split(pot, kept)
+    extra = split(pot - sum(kept, ZERO), [s - k for s, k in zip(subscribed, kept)])
+    return [k + e for k, e in zip(kept, extra)]
 
 
 def ensure_editable(project) -> None:
@@ -89,10 +96,13 @@ def propose(project) -> dict[str, Decimal]:
     ensure_editable(project)
     rows = _figures(project.id)
     tier_pots = pots(initiation(project).capital_peak, ratios(project.id))
+    user_of = dict(db.session.execute(db.select(Subscription.id, Subscription.user_id)
+                                      .where(Subscription.project_id == project.id)).all())
     totals, changes = {}, []
     for tier in TIERS:
         members = [r for r in rows if r.tier == tier]
-        amounts = allocate([r.subscribed_amount or ZERO for r in members], tier_pots[tier])
+        amounts = allocate([r.subscribed_amount or ZERO for r in members], tier_pots[tier],
+                           [minimum(project.id, user_of[r.id]) for r in members])
         changes += [(r, {"investment": a}) for r, a in zip(members, amounts) if r.investment != a]
         totals[tier] = sum(amounts, ZERO)
     _write_figures(project, _l("测算"), changes)
@@ -150,6 +160,10 @@ def subscribe(subscription: Subscription, amount: Decimal, today: dt.date) -> No
     if not subscription.min_amount <= amount <= subscription.max_amount:
         raise SubscriptionError(_("认购金额须在 %(low)s 至 %(high)s 之间", low=f"{subscription.min_amount:,}",
                                   high=f"{subscription.max_amount:,}"))
+    found = required(subscription.project_id).get(subscription.user_id)
+    if found is not None and amount < found.minimum:
+        raise SubscriptionError(_("您是%(label)s合伙人，认购金额不能低于 %(low)s", label=found.label,
+                                  low=f"{found.minimum:,}"))
     from core.models.user import utcnow
     subscription.subscribed_amount, subscription.subscribed_at = amount, utcnow()
 

@@ -22,22 +22,10 @@ ZERO = Decimal("0.00")
 
 
 def _batch_or_404(project, batch_id: int) -> DistributionBatch:
-    batch = db.session.scalar(db.select(DistributionBatch).where(DistributionBatch.id == batch_id, DistributionBatch.project_id == project.id))
-    if batch is None:
-        abort(404)
-    return batch
+    return batching.batch_or_404(DistributionBatch, project, batch_id)
 
 
-def _done(action) -> bool:
-    """Run ``action`` and commit; a refused change is rolled back and its message flashed."""
-    try:
-        action()
-        db.session.commit()
-        return True
-    except services.DistributionError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return False
+_done = batching.done  # run, commit; a refused change rolled back and its message flashed
 
 
 def _back(project, batch=None):
@@ -97,11 +85,7 @@ def batches(project_id):
 @bp.route("/projects/<int:project_id>/batches/new", methods=["POST"])
 def new_batch(project_id):
     project = staff_project(project_id)
-    made = []
-    if not _done(lambda: made.append(services.create(project, request.form.get("kind", "")))):
-        return _back(project)
-    flash(_("已新建分配批次：%(label)s", label=made[0].label), "success")
-    return _back(project, made[0])
+    return _back(project, batching.created(lambda: services.create(project, request.form.get("kind", ""))))
 
 
 @bp.route("/projects/<int:project_id>/batches/<int:batch_id>", methods=["POST"])
@@ -190,11 +174,7 @@ def edit_lines(project_id, batch_id):
 def export_template(project_id, batch_id):
     project = staff_project(project_id, editing=False)
     batch = _batch_or_404(project, batch_id)
-    name = f"{project.name}_{batch.label}.xlsx"
-    from urllib.parse import quote
-    return Response(excel.export(batch.label, services.lines(batch.id)),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return batching.xlsx(excel.export(batch.label, services.lines(batch.id)), f"{project.name}_{batch.label}.xlsx")
 
 
 @bp.route("/projects/<int:project_id>/batches/<int:batch_id>/import", methods=["POST"])
@@ -226,14 +206,8 @@ def submit(project_id, batch_id):
     if batch.distributed_on is None or not any(r.with_other + r.profit for r in rows):
         flash(_("请先填写分配日期并完成分配测算"), "danger")
         return _back(project, batch)
-    try:
-        reviews.submit(batch, current_user, _("%(project)s %(batch)s", project=project.name, batch=batch.label),
-                       project.id)
-        db.session.commit()
+    if batching.submit(batch, project, current_user):
         flash(_("已送审"), "success")
-    except reviews.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
     return _back(project, batch)
 
 
@@ -241,11 +215,7 @@ def submit(project_id, batch_id):
 def delete(project_id, batch_id):
     project = staff_project(project_id)
     batch = _batch_or_404(project, batch_id)
-    label = batch.label
-    if not _done(lambda: services.delete(batch)):
-        return _back(project, batch)
-    flash(_("已删除分配批次：%(label)s", label=label), "success")
-    return _back(project)
+    return _back(project) if batching.deleted(batch, lambda: services.delete(batch)) else _back(project, batch)
 
 
 @bp.route("/projects/<int:project_id>/batches/<int:batch_id>/notify", methods=["POST"])

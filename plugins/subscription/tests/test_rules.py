@@ -109,7 +109,7 @@ def test_every_route_of_the_stage_is_404_for_another_group(app, world):
         batch = outbox.notify(world["group"], [subscription.user_id], "t", project_id=world["project"])
         db.session.commit()
         ids = {"project_id": world["project"], "subscription_id": subscription.id, "notice_batch_id": batch.id,
-               "token": subscription.token, "payment_id": 1}
+               "token": subscription.token, "payment_id": 1, "user_id": subscription.user_id}
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("subscription.") and r.arguments]
     assert len(rules) >= 15
     b_client = login(app.test_client(), world["b_kj"])

@@ -13,6 +13,8 @@ from core.money import AmountError, parse_money
 from core.versioning import claim
 from plugins.subscription import services
 from plugins.subscription.models import TIERS, Subscription
+from plugins.subscription.payments import today
+from plugins.subscription.required import required, totals_by_kind
 from plugins.subscription.views import bp, staff_project
 
 ZERO = Decimal("0.00")
@@ -37,11 +39,20 @@ def subscriptions(project_id):
             for tier, members in by_tier.items()}
     totals = {field: sum((sums[t][field] for t in TIERS), ZERO) for field in sums["city"]}
     review = reviews.review_of(plan)
+    kinds = totals_by_kind(project.id, [(r.user_id, {"subscribed_amount": r.subscribed_amount,
+                                                     "investment": r.investment}) for r in rows])
     return render_template("subscription/subscriptions.html", project=project, plan=plan, by_tier=by_tier,
+                           required=required(project.id), kind_totals=kinds, late=_late(project, rows),
                            sums=sums, totals=totals, pots=tier_pots, ratios=tier_ratios, tiers=TIERS, review=review,
                            editable=reviews.is_editable(plan), rows=rows,
                            peak_confirmed=services.is_approved(project.id, services.PEAK_PROCESS),
                            approved=services.is_approved(project.id, services.INITIATION_PROCESS))
+
+
+def _late(project, rows) -> list[Subscription]:
+    """Required partners (强投...) whose deadline passed without a 认购: reported to the accountant before 测算."""
+    needed, now = required(project.id), today()
+    return [r for r in rows if r.user_id in needed and r.subscribed_amount is None and r.deadline < now]
 
 
 @bp.route("/projects/<int:project_id>/subscriptions/propose", methods=["POST"])
@@ -53,6 +64,9 @@ def propose(project_id):
         flash(str(exc), "danger")
         return redirect(url_for("subscription.subscriptions", project_id=project.id))
     _commit(_("已测算：超出层级额度的认购已按比例缩减"))
+    late = _late(project, services.subscriptions(project.id))
+    if late:
+        flash(_("以下合伙人须认购但截至日期前未认购：%(names)s", names="、".join(r.user.name for r in late)), "warning")
     return redirect(url_for("subscription.subscriptions", project_id=project.id))
 
 

@@ -8,6 +8,7 @@ from core.extensions import db
 from core.forms import limits, read_id
 from core.models import User, UserRole
 from plugins.subscription import excel, services
+from plugins.subscription.required import required, waive
 from plugins.subscription.forms import FormReader
 from plugins.subscription.models import TIERS, Subscription
 from plugins.subscription.views import bp, staff_project
@@ -40,6 +41,9 @@ def partners(project_id):
         elif user and db.session.scalar(db.select(Subscription.id).where(
                 Subscription.project_id == project.id, Subscription.user_id == user.id)):
             reader.errors["username"] = _("%(name)s 已在合伙名单中", name=user.name)
+        elif user and low is not None and user.id in (needs := required(project.id)) and low < needs[user.id].minimum:
+            reader.errors["min_amount"] = _("%(name)s 是%(label)s合伙人，认购下限不能低于 %(low)s", name=user.name,
+                                            label=needs[user.id].label, low=f"{needs[user.id].minimum:,}")
         errors = reader.errors
         if not errors:
             db.session.add(Subscription(project_id=project.id, user_id=user.id, tier=tier, min_amount=low,
@@ -49,7 +53,60 @@ def partners(project_id):
             return redirect(url_for("subscription.partners", project_id=project.id))
     rows = services.subscriptions(project.id)
     return render_template("subscription/partners.html", project=project, rows=rows, errors=errors, limits=limits(User),
-                           form=request.form if errors else None, tiers=TIERS)
+                           form=request.form if errors else None, tiers=TIERS, required=required(project.id),
+                           proposed=_proposed(project, rows))
+
+
+def _proposed(project, rows) -> list[tuple[User, object]]:
+    """The required partners (强投...) not on the list yet, with their user."""
+    listed = {s.user_id for s in rows}
+    wanted = {uid: r for uid, r in required(project.id).items() if uid not in listed}
+    users = db.session.scalars(db.select(User).where(User.id.in_(wanted)).order_by(User.username)).all()
+    return [(u, wanted[u.id]) for u in users]
+
+
+@bp.route("/projects/<int:project_id>/partners/required", methods=["POST"])
+def add_required(project_id):
+    """列入合伙名单: every proposed required partner, with their minimum as lower bound."""
+    project = staff_project(project_id)
+    reader = FormReader(request.form)
+    high = reader.money("max_amount", _("认购上限"), required=True)
+    deadline = reader.date("deadline", _("截至日期"), required=True)
+    proposed = _proposed(project, services.subscriptions(project.id))
+    if reader.errors or not proposed:
+        flash("；".join(reader.errors.values()) or _("没有待列入的合伙人"), "danger")
+        return redirect(url_for("subscription.partners", project_id=project.id))
+    db.session.add_all([Subscription(project_id=project.id, user_id=user.id, tier=need.tier, min_amount=need.minimum,
+                                     max_amount=max(high, need.minimum), deadline=deadline,
+                                     token=services.new_token()) for user, need in proposed])
+    db.session.commit()
+    flash(_("已列入 %(n)s 名合伙人，认购下限为其最低认购额", n=len(proposed)), "success")
+    return redirect(url_for("subscription.partners", project_id=project.id))
+
+
+REASON_MAX = 200
+
+
+def _reason(field: str = "reason") -> str | None:
+    """The reason given for leaving a required partner off the list: 1 to REASON_MAX characters, else None."""
+    reason = (request.form.get(field) or "").strip()
+    return reason if 0 < len(reason) <= REASON_MAX else None
+
+
+@bp.route("/projects/<int:project_id>/partners/required/<int:user_id>/waive", methods=["POST"])
+def waive_required(project_id, user_id):
+    """不列入: a proposed required partner is left off the list, with a reason (recorded by their plugin)."""
+    project = staff_project(project_id)
+    if user_id not in {u.id for u, _need in _proposed(project, services.subscriptions(project.id))}:
+        abort(404)
+    reason = _reason()
+    if reason is None:
+        flash(_("请填写不列入的原因（最多 %(n)s 个字）", n=REASON_MAX), "danger")
+    else:
+        waive(project.id, user_id, reason)
+        db.session.commit()
+        flash(_("已记录不列入的原因"), "success")
+    return redirect(url_for("subscription.partners", project_id=project.id))
 
 
 @bp.route("/projects/<int:project_id>/partners/<int:subscription_id>/delete", methods=["POST"])
@@ -59,9 +116,16 @@ def remove_partner(project_id, subscription_id):
                                                           Subscription.project_id == project.id))
     if row is None:
         abort(404)
+    needed = required(project.id).get(row.user_id)
+    reason = _reason(f"reason_{row.id}") or _reason()
     if row.subscribed_amount is not None:
         flash(_("%(name)s 已认购，不能移出名单", name=row.user.name), "danger")
+    elif needed is not None and reason is None:
+        flash(_("%(name)s 是%(label)s合伙人，移出须填写原因（最多 %(n)s 个字）", name=row.user.name, label=needed.label,
+                n=REASON_MAX), "danger")
     else:
+        if needed is not None:
+            waive(project.id, row.user_id, reason)
         db.session.delete(row)
         db.session.commit()
         flash(_("已移出 %(name)s", name=row.user.name), "success")

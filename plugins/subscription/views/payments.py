@@ -13,6 +13,7 @@ from plugins.subscription import payments as entries
 from plugins.subscription import services
 from plugins.subscription.forms import FormReader
 from plugins.subscription.models import PAYMENT_KINDS, Payment, Subscription
+from plugins.subscription.required import required, totals_by_kind
 from plugins.subscription.views import bp, staff_project
 
 ZERO = Decimal("0.00")
@@ -37,7 +38,10 @@ def payments(project_id):
     return render_template("subscription/payments.html", project=project, lines=lines, summary=_summary(lines),
                            history=history, names=names, kinds=PAYMENT_KINDS, today=entries.today(),
                            plan=services.initiation(project), labels=services.STATUS_LABELS,
-                           approved=services.is_approved(project.id, services.INITIATION_PROCESS))
+                           approved=services.is_approved(project.id, services.INITIATION_PROCESS),
+                           required=required(project.id), kind_totals=totals_by_kind(project.id, [
+                               (line.subscription.user_id, {"due": line.due, "paid": line.paid, "owed": line.owed,
+                                                            "overpaid": line.overpaid}) for line in lines]))
 
 
 def _payment_notice(project, plan, line, reminder: bool) -> str:

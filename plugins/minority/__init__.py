@@ -1,0 +1,1 @@
+"""小股东: outside shareholders of a project, their registration, review and distributions."""
