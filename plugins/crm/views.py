@@ -103,9 +103,19 @@ def project_payments(project_id):
     return render_template("crm/project_payments.html", project=project, query=query, lines=shown,
                            count=len(lines), unlisted=unlisted, page_no=page_no,
                            pages=max(1, -(-len(lines) // PER_PAGE)), fields=FILTER_FIELDS, operators=OPERATORS,
-                           operator_labels=OPERATOR_LABELS, filters=json.loads(query.filters) if query else [],
+                           operator_labels=OPERATOR_LABELS, filters=shown_filters(query),
                            running=query is not None and query.state in (PENDING, SENDING), kinds=KINDS,
                            names=_names(unlisted))
+
+
+def shown_filters(query: CrmQuery | None) -> list[dict]:
+    """The last query's filters as the form shows them again (dates as dates, values joined by ；)."""
+    shown = []
+    for f in json.loads(query.filters) if query else []:
+        values = [dt.datetime.fromtimestamp(v / 1000, SHANGHAI).date().isoformat()
+                  if f["field_name"] == "payment_time" and isinstance(v, int) else str(v) for v in f["field_values"]]
+        shown.append({**f, "text": "; ".join(values)})
+    return shown
 
 
 def parse_filters(form) -> tuple[list[dict], list[str]]:

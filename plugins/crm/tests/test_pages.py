@@ -102,6 +102,8 @@ def test_filters_are_checked_before_anything_is_asked(app, world):
             {"field_name": "payment_time", "field_values": [1793462400000, 1795968000000], "operator": "BETWEEN"},
             {"field_name": "payment_amount", "field_values": ["1000.50", "2.00"], "operator": "IN"}]
     assert world["fake"].calls == []  # nothing until the job runs
+    page = kj.get(url).get_data(as_text=True)  # the form shows the query it is running again
+    assert 'value="2026-11-01; 2026-11-30"' in page and 'value="1000.50; 2.00"' in page
 
 
 def test_the_query_stops_at_the_crms_offset_limit_and_waits_out_its_rate_limit(app, world):
