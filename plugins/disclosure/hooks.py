@@ -2,7 +2,7 @@
 from core.i18n import lazy_gettext as _l
 
 from core import roles
-from core.declarations import MenuItem
+from core.declarations import Job, MenuItem
 from core.hookspecs import hookimpl
 
 STAFF = roles.ACCOUNTANTS + (roles.BUSINESS_ADMIN,)
@@ -32,6 +32,12 @@ def register_menu():
 def register_processes():
     from plugins.disclosure.processes import KINDS
     return KINDS
+
+
+@hookimpl
+def register_jobs():
+    from plugins.disclosure.services import send_merged_job
+    return [Job(name="send_merged", func=send_merged_job, description="披露合并通知")]
 
 
 @hookimpl

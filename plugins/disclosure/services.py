@@ -188,6 +188,12 @@ def review_rows(visible, waiting_only: bool = False, limit: int | None = None) -
     return db.session.execute(query).all()
 
 
+def waiting_partners(visible) -> int:
+    """How many partners wait for a notice of the visible projects' disclosures."""
+    pending = _unsent(visible).subquery()
+    return db.session.scalar(db.select(sa.func.count(sa.distinct(pending.c.user_id))))
+
+
 def send_merged(group_id: int, visible, actor: str) -> int:
     """合并发送通知: each partner gets one notice naming every disclosure since their last notice. Partners
     told of the same set share one batch (one text, as a work notice wants). The receipts' unique key makes a
@@ -220,3 +226,24 @@ def send_merged(group_id: int, visible, actor: str) -> int:
                   _("合并发送通知"), before=None,
                   after={"partners": len(by_user), "versions": sorted(rows), "receipts": len(receipts)})
     return len(by_user)
+
+
+SEND_JOB = "disclosure.send_merged"
+
+
+def send_merged_job(user_id: int) -> int:
+    """The job behind 合并发送通知, for the projects the business admin ``user_id`` sees. A second run at the
+    same time (a double click) finds nothing left, or loses on the receipts' unique key and sends nothing."""
+    from core.audit import acting_as
+    from core.models import User
+    from core.permissions import projects_query
+    from core import roles
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.has_role(roles.BUSINESS_ADMIN):
+        return 0
+    with acting_as(user.id, user.username):
+        try:
+            return send_merged(user.group_id, projects_query(user).with_only_columns(Project.id), user.username)
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            return 0

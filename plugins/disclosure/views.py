@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from core import roles
 from core.extensions import db
 from core.forms import limits
+from core.jobs import enqueue
 from core.models import Project
 from core.money import AmountError, parse_column
 from core.permissions import project_or_404, projects_query
@@ -171,19 +172,16 @@ def review_version(version_id):
 
 @bp.route("/review/send", methods=["POST"])
 def send():
+    """合并发送通知: a job writes the notices (10,000 partners take seconds), the outbox delivers them."""
     if not current_user.has_role(roles.BUSINESS_ADMIN):
         abort(403)
-    try:
-        told = services.send_merged(current_user.group_id, _visible(), current_user.username)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        flash(_("通知正由他人同时发送，请刷新后查看"), "danger")
-        return redirect(url_for("disclosure.review"))
-    if told:
-        flash(_("已向 %(n)s 位合伙人合并发送披露通知", n=told), "success")
-    else:
+    waiting = services.waiting_partners(_visible())
+    if not waiting:
         flash(_("没有待通知的披露"), "info")
+        return redirect(url_for("disclosure.review"))
+    enqueue(services.SEND_JOB, current_user.group_id, user_id=current_user.id)
+    db.session.commit()
+    flash(_("已开始向 %(n)s 位合伙人合并发送披露通知", n=waiting), "success")
     return redirect(url_for("disclosure.review"))
 
 

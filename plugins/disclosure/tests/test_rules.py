@@ -39,6 +39,15 @@ def test_a_rejected_disclosure_frees_its_version_for_edits_and_a_new_run(app, wo
     assert approve(hh, second).status_code == 302
     row = version_row(app, world, version)
     assert row.disclosed_at is not None and row.net_profit == 900
+    # every change is in the audit log: created, edited (before / after), linked to each process, disclosed
+    from core.models import AuditLog
+    with app.app_context(), tenant(world["group"]):
+        entries = db.session.execute(sa.select(AuditLog.action, AuditLog.actor, AuditLog.before, AuditLog.after).where(
+            AuditLog.record_table == "disclosure_version").order_by(AuditLog.id)).all()
+    assert [e.action for e in entries][0] == "create" and entries[0].actor == world["kj"]
+    edited = next(e for e in entries if e.action == "update" and "net_profit" in (e.after or {}))
+    assert edited.before["net_profit"] == "1000.00" and edited.after["net_profit"] == "900.00"
+    assert entries[-1].after.get("disclosed_at")
 
 
 def test_a_disclosed_version_cannot_change_by_any_path(app, world):
@@ -82,11 +91,14 @@ def test_only_partners_with_an_investment_are_told_and_numbers_are_unique(app, w
     version = add_version(kj, world, **FIGURES)
     assert start_disclosure(kj, world).status_code == 302
     assert approve(hh, last_process(app, world)).status_code == 302
-    assert "已向 1 位合伙人合并发送披露通知" in flashes(post(hh, "/disclosure/review/send", follow_redirects=True)
-                                               .get_data(as_text=True))
+    assert "已开始向 1 位合伙人合并发送披露通知" in flashes(post(hh, "/disclosure/review/send", follow_redirects=True)
+                                                 .get_data(as_text=True))  # no Redis: the job runs after the commit
     assert login(app.test_client(), "aaa_p2").get(f"/disclosure/me/{version}").status_code == 404
     with app.app_context(), tenant(world["group"]):
         assert db.session.scalars(sa.select(DisclosureReceipt.user_id)).all() == [world["users"]["aaa_p1"]]
+        from core.models import AuditLog
+        sent = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "disclosure:notified")).one()
+        assert sent.actor == world["hh"] and sent.after["partners"] == 1
         db.session.add(ProfitVersion(project_id=world["project"], number=1, as_of=version_row(app, world, version).as_of,
                                      created_at=version_row(app, world, version).created_at))
         with pytest.raises(sa.exc.IntegrityError):
