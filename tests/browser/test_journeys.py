@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import DATA_WORDS
+
 PROJECT = "浏览器-锦绣园"
 CODE = "BR-JXY"
 CITY = "环沪城市公司"
 TODAY = dt.date.today()
-SHANGHAI_TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+DATA_WORDS.add(PROJECT)
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def row(page, text: str):
@@ -254,7 +257,7 @@ def test_principal_distribution_through_to_the_partner_in_the_personal_centre(pe
     page.locator("select[name=kind]").select_option(label="本金分配")
     kj.click(button(page, "新建分配批次"))
     inputs = page.locator("form#inputs")
-    inputs.locator("input[name=distributed_on]").fill(SHANGHAI_TODAY.isoformat())
+    inputs.locator("input[name=distributed_on]").fill(TODAY.isoformat())
     kj.click(inputs.get_by_role("button", name="保存"))
     kj.click(button(page, "分配测算"))
     assert asked[-1] == "按已保存的输入项进行分配测算并保存结果？"
@@ -275,7 +278,9 @@ def test_principal_distribution_through_to_the_partner_in_the_personal_centre(pe
     partner.click(link(partner.page, "个人中心", exact=True))
     partner.click(link(partner.page, "我的分配", exact=True))
     line = row(partner.page, PROJECT)
-    assert "本金分配" in line.inner_text() and "250,000.00" in line.inner_text() and "已发送" in line.inner_text()
+    assert "本金分配" in line.inner_text() and "已发送" in line.inner_text()
+    assert line.locator("td").nth(3).inner_text() == "250,000.00"  # 本金; paid and distributed today: no 资金利息
+    assert line.locator("td").nth(4).inner_text() == "0.00" and line.locator("td").nth(7).inner_text() == "250,000.00"
     partner.click(link(partner.page, re.compile(r"消息")))
     assert "分配通知" in partner.page.locator("main").inner_text()
     partner.check_english()
