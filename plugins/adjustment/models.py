@@ -19,7 +19,7 @@ from core.tenancy import TenantMixin
 
 PEAK, SUPPLEMENTARY, NEW_PARTNERS = "peak", "supplementary", "new_partners"
 KINDS = {PEAK: _l("峰值变更"), SUPPLEMENTARY: _l("补投认购"), NEW_PARTNERS: _l("新增合伙")}
-OPEN, APPROVED = "open", "approved"
+OPEN, APPROVED, CANCELLED = "open", "approved", "cancelled"
 
 
 class Round(TenantMixin, db.Model):
@@ -31,7 +31,8 @@ class Round(TenantMixin, db.Model):
     __audited__ = True
     __column_labels__ = {"new_peak": _l("新资金峰值"), "old_peak": _l("原资金峰值"), "note": _l("调整说明"),
                          "deadline": _l("认购截至日期"), "payment_deadline": _l("缴款截止日期"),
-                         "source_key": _l("份额来源"), "state": _l("状态")}
+                         "source_key": _l("份额来源"), "state": _l("状态"),
+                         "shareholders": _l("新股东信息")}
     __reviewed__ = True
     __review_endpoint__ = "adjustment.project"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,7 @@ class Round(TenantMixin, db.Model):
     source_label: Mapped[str] = mapped_column(sa.String(120), default="")
     peak_process_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_process.id"))  # 资金峰值调整
     process_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_process.id"))       # the approving one
+    shareholders: Mapped[list | None] = mapped_column(sa.JSON)  # 峰值变更: the new 股权合作 [{name, ours, stake}]
     computed: Mapped[bool] = mapped_column(default=False)
     approved_at: Mapped[dt.datetime | None]
     created_by: Mapped[str] = mapped_column(sa.String(60), default="")

@@ -19,7 +19,7 @@ def _money(value) -> str:
     return f"{value:,.2f}" if value is not None else ""
 
 
-def _running(process_id) -> bool:
+def running(process_id) -> bool:
     return process_id is not None and db.session.scalar(
         db.select(ProcessInstance.state).where(ProcessInstance.id == process_id)) == RUNNING
 
@@ -28,7 +28,7 @@ def _peak_requires(project):
     round_ = services.open_round(project.id, PEAK)
     if round_ is None:
         return _("请先在立项调整中填写新资金峰值")
-    if services.peak_approved(round_) or _running(round_.peak_process_id):
+    if services.peak_approved(round_) or running(round_.peak_process_id):
         return _("%(round)s的资金峰值调整已发起", round=round_.label)
     return None
 
@@ -43,7 +43,7 @@ def _reviewed(kind: str):
         round_ = services.open_round(project.id, kind)
         if round_ is None or services.review_state(round_) != PASSED:
             return _("须先完成：%(label)s", label=_("立项调整审核"))
-        if _running(round_.process_id):
+        if running(round_.process_id):
             return _("%(label)s已发起，不能重复发起", label=services.APPROVING_LABELS[kind])
         return None
     return requires
@@ -84,6 +84,8 @@ KINDS = [
         Field("old_peak", _l("原资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.old_peak))),
         Field("new_peak", _l("新资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.new_peak)),
               required=True),
+        Field("shareholders", _l("新股东信息"), "readonly",
+              prefill=_round_value(PEAK, lambda r, p: services.shareholders_text(r.shareholders))),
         Field("note", _l("调整说明"), "readonly", prefill=_round_value(PEAK, lambda r, p: r.note)),
     ), requires=_peak_requires, on_start=_peak_started),
     ProcessKind(code=services.INITIATION_CHANGE, label=_l("立项信息变更"), weight=111, repeatable=True, fields=(

@@ -26,11 +26,11 @@ from core.money import round_cents, split
 from core.processes.models import APPROVED as PROCESS_APPROVED
 from core.processes.models import DRAFT, RETURNED, ProcessInstance
 from plugins.adjustment.events import AdditionalPaymentDue, AdjustmentSettled, InvestmentChanged, RefundDue
-from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, Line, Round
+from plugins.adjustment.models import APPROVED, CANCELLED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, Line, Round
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
 from plugins.subscription.events import SubscriptionConfirmed
-from plugins.subscription.models import TIERS, Initiation, Payment, Subscription
+from plugins.subscription.models import TIERS, Initiation, Payment, Shareholder, Subscription
 
 ZERO = subscription.ZERO
 PEAK_CHANGE, INITIATION_CHANGE = "peak_adjustment", "initiation_change"
@@ -189,6 +189,36 @@ def add_partner(round_: Round, user, tier: str, low: Decimal, high: Decimal, amo
     return line
 
 
+def set_shareholders(round_: Round, rows: list[tuple[str, bool, Decimal]]) -> None:
+    """峰值变更: the new shareholder data (股权合作), a draft beside the approved list until the round takes
+    effect; only before its 资金峰值调整 is started. Stakes add up to 100 %. The caller commits."""
+    if round_.kind != PEAK or not editable(round_) or round_.peak_process_id is not None:
+        raise AdjustmentError(_("资金峰值调整已发起，股东信息不能再修改"))
+    total = sum((stake for _n, _o, stake in rows), Decimal("0"))
+    if rows and total != Decimal("100"):
+        raise AdjustmentError(_("持股比例合计须为 100%%，现为 %(total)s%%", total=f"{total:.3f}"))
+    round_.shareholders = [{"name": n, "ours": o, "stake": f"{s:.3f}"} for n, o, s in rows] or None
+
+
+def shareholders_text(rows) -> str:
+    return "，".join(f"{r['name']} {r['stake']}%" for r in rows or [])
+
+
+def remove_partner(round_: Round, line: Line) -> None:
+    """Take a partner off a 补投 or 新增合伙 round still being prepared (audited). The caller commits."""
+    if not editable(round_) or round_.kind == PEAK:
+        raise AdjustmentError(_("%(round)s已送审或已完成，不能修改", round=round_.label))
+    db.session.delete(line)
+    _uncompute(round_)
+
+
+def cancel(round_: Round, running: bool) -> None:
+    """撤销 a round that has not taken effect (its figures never counted): another may start. The caller commits."""
+    if round_.state != OPEN or running:
+        raise AdjustmentError(_("%(round)s的审批流程已发起或已完成，不能撤销", round=round_.label))
+    _set(round_, f"{round_.label} · {_('撤销')}", state=CANCELLED)
+
+
 def _uncompute(round_: Round) -> None:
     if round_.computed:
         round_.computed = False
@@ -298,6 +328,11 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
     current = {s.id: s for s in subscription.subscriptions(project.id)}
     if round_.kind == PEAK:
         _set(plan, f"{project.name} · {round_.label}", capital_peak=round_.new_peak)
+        if round_.shareholders:  # the new 股权合作 replaces the approved list (each row audited)
+            for row in db.session.scalars(db.select(Shareholder).where(Shareholder.project_id == project.id)):
+                db.session.delete(row)
+            db.session.add_all([Shareholder(project_id=project.id, group_id=project.group_id, name=r["name"],
+                                            ours=r["ours"], stake=Decimal(r["stake"])) for r in round_.shareholders])
     new_of = {r.subscription_id: r.new_investment for r in rows if r.subscription_id and r.new_investment is not None}
     changes = []
     for s in current.values():

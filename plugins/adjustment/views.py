@@ -23,7 +23,7 @@ from plugins.adjustment.models import KINDS, NEW_PARTNERS, PEAK, SUPPLEMENTARY, 
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
 from plugins.subscription.forms import FormReader
-from plugins.subscription.models import TIERS, Payment
+from plugins.subscription.models import TIERS, Payment, Shareholder
 from plugins.subscription.views import STAFF, staff_project
 
 bp = Blueprint("adjustment", __name__, template_folder="templates")
@@ -111,7 +111,10 @@ def round_page(project_id, round_id):
                            editable=services.editable(round_), review_state=services.review_state(round_),
                            peak_approved=services.peak_approved(round_), today=entries.today(),
                            labels=services.APPROVING_LABELS, user_limits=limits(User), review_labels=REVIEW_LABELS,
-                           remaining=services.remaining(project.id, round_.new_peak))
+                           remaining=services.remaining(project.id, round_.new_peak),
+                           current_shareholders=db.session.scalars(db.select(Shareholder).where(
+                               Shareholder.project_id == project.id).order_by(Shareholder.id)).all(),
+                           shareholder_limits=limits(Shareholder))
 
 
 def _partner(username: str) -> User | None:
@@ -147,6 +150,67 @@ def add_partner(project_id, round_id):
         return _back(project, round_)
     flash(_("已添加 %(name)s", name=user.name), "success")
     return _back(project, round_)
+
+
+@bp.route("/projects/<int:project_id>/rounds/<int:round_id>/shareholders", methods=["POST"])
+def shareholders(project_id, round_id):
+    """峰值变更: the new shareholder data (股权合作) beside the approved list."""
+    project = staff_project(project_id)
+    round_ = _round(project, round_id)
+    reader = FormReader(request.form)
+    rows = []
+    for i in range(reader.rows()):
+        name = reader.text(f"name-{i}", _("股东名称"), Shareholder.name)
+        stake = reader.percent(f"stake-{i}", _("持股比例"))
+        if name or stake is not None:
+            if not name:
+                reader.errors[f"name-{i}"] = _("请填写股东名称")
+            rows.append((name, request.form.get(f"ours-{i}") == "1", stake or Decimal("0")))
+    try:
+        if reader.errors:
+            raise services.AdjustmentError("；".join(reader.errors.values()))
+        services.set_shareholders(round_, rows)
+        claim(round_)
+        db.session.commit()
+    except (services.AdjustmentError, RecordLocked) as exc:
+        _refused(exc)
+        return _back(project, round_)
+    flash(_("已保存新股东信息"), "success")
+    return _back(project, round_)
+
+
+@bp.route("/projects/<int:project_id>/rounds/<int:round_id>/lines/<int:line_id>/delete", methods=["POST"])
+def remove_partner(project_id, round_id, line_id):
+    project = staff_project(project_id)
+    round_ = _round(project, round_id)
+    line = db.session.scalar(db.select(Line).where(Line.id == line_id, Line.round_id == round_.id))
+    if line is None:
+        abort(404)
+    name = line.user.name
+    try:
+        services.remove_partner(round_, line)
+        db.session.commit()
+    except (services.AdjustmentError, RecordLocked) as exc:
+        _refused(exc)
+        return _back(project, round_)
+    flash(_("已移除 %(name)s", name=name), "success")
+    return _back(project, round_)
+
+
+@bp.route("/projects/<int:project_id>/rounds/<int:round_id>/cancel", methods=["POST"])
+def cancel(project_id, round_id):
+    """撤销 a round that has not taken effect."""
+    project = staff_project(project_id)
+    round_ = _round(project, round_id)
+    from plugins.adjustment.processes import running
+    try:
+        services.cancel(round_, running(round_.process_id) or running(round_.peak_process_id))
+        db.session.commit()
+    except services.AdjustmentError as exc:
+        _refused(exc)
+        return _back(project, round_)
+    flash(_("已撤销%(round)s", round=round_.label), "success")
+    return _back(project)
 
 
 @bp.route("/projects/<int:project_id>/rounds/<int:round_id>/notify", methods=["POST"])

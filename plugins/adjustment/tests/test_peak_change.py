@@ -12,7 +12,8 @@ from plugins.adjustment.events import AdditionalPaymentDue, InvestmentChanged, R
 from plugins.adjustment.models import Round
 from plugins.adjustment.tests.helpers import (TODAY, act, base, flashes, investments, lines, make_world, new_round, plan,
                                               review, run_process, staff, the_round)
-from plugins.subscription.models import Payment
+from plugins.subscription.models import Payment, Shareholder
+from tests.conftest import form_version
 from tests.sample_plugins.event_recorder.hooks import EVENTS
 
 # A full plan at a peak of 1,000,000.00: 置业集团 pot 33,100.00, 城市公司 pot 6,000.00, everyone paid in full.
@@ -26,12 +27,22 @@ def world(app):
         return make_world(partners=PARTNERS)
 
 
-def peak_round(app, world, kj, hh, new_peak):
+def peak_round(app, world, kj, hh, new_peak, shareholders=None):
     round_id = new_round(app, world, kj, "peak", new_peak=new_peak, payment_deadline="2030-06-30", note="土地款追加")
+    if shareholders:
+        data = {"rows": str(len(shareholders)), "version": form_version(kj, f"{base(world)}/rounds/{round_id}")}
+        for i, (name, ours, stake) in enumerate(shareholders):
+            data.update({f"name-{i}": name, f"ours-{i}": "1" if ours else "0", f"stake-{i}": stake})
+        page = act(kj, world, round_id, "shareholders", data)
+        assert "已保存新股东信息" in page, flashes(page)
     page = act(kj, world, round_id, "compute")
     assert "须先完成：资金峰值调整" in page  # the new peak must be approved first
     peak_process = run_process(app, world, kj, hh, "peak_adjustment")
     assert plan(app, world).capital_peak == Decimal("1000000.00")  # nothing counts yet
+    if shareholders:  # the draft is part of the approved process and no longer changes
+        page = act(kj, world, round_id, "shareholders", {"rows": "1", "name-0": "x", "stake-0": "100",
+                                                          "version": str(the_round(app, world, round_id).version)})
+        assert "资金峰值调整已发起，股东信息不能再修改" in page
     act(kj, world, round_id, "compute")
     return round_id, peak_process
 
@@ -39,7 +50,12 @@ def peak_round(app, world, kj, hh, new_peak):
 def test_a_raised_peak_asks_each_partner_for_more_and_the_payments_are_confirmed(app, world):
     kj, hh = staff(app, world)
     EVENTS.clear()
-    round_id, peak_process = peak_round(app, world, kj, hh, "1,234,567.89")
+    with app.app_context(), tenant(world["group"]):
+        db.session.add_all([Shareholder(project_id=world["project"], name="锦艺置业", ours=True, stake=Decimal("51")),
+                            Shareholder(project_id=world["project"], name="合作方甲", ours=False, stake=Decimal("49"))])
+        db.session.commit()
+    round_id, peak_process = peak_round(app, world, kj, hh, "1,234,567.89",
+                                        [("锦艺置业", True, "60"), ("合作方甲", False, "40")])
     page = kj.get(f"{base(world)}/rounds/{round_id}").get_data(as_text=True)
     for text in ("1,000,000.00", "1,234,567.89", "40,864.20", "7,407.41", "+7,764.20", "+1,407.41"):
         assert text in page, text
@@ -58,6 +74,9 @@ def test_a_raised_peak_asks_each_partner_for_more_and_the_payments_are_confirmed
     review(app, world, hh, round_id)
     process_id = run_process(app, world, kj, hh, "initiation_change")
     assert plan(app, world).capital_peak == Decimal("1234567.89")
+    with app.app_context(), tenant(world["group"]):
+        stakes = dict(db.session.execute(sa.select(Shareholder.name, Shareholder.stake)).all())
+    assert stakes == {"锦艺置业": Decimal("60.000"), "合作方甲": Decimal("40.000")}
     assert investments(app, world) == new
     changed = [e for e in EVENTS if isinstance(e, InvestmentChanged)]
     assert sorted((e.old, e.new) for e in changed) == sorted(
@@ -151,13 +170,20 @@ def test_one_round_at_a_time_and_only_after_the_initiation(app, world):
 
 def test_bad_input_saves_nothing(app, world):
     kj, _ = staff(app, world)
+    round_id = new_round(app, world, kj, "peak", new_peak="1,100,000")
+    shareholders = {"rows": "2", "name-0": "甲", "ours-0": "1", "stake-0": "51", "name-1": "乙", "ours-1": "0",
+                    "stake-1": "40", "version": form_version(kj, f"{base(world)}/rounds/{round_id}")}
+    assert "持股比例合计须为 100%，现为 91.000%" in act(kj, world, round_id, "shareholders", shareholders)
+    assert "请填写股东名称" in act(kj, world, round_id, "shareholders", {**shareholders, "name-1": ""})
+    assert the_round(app, world, round_id).shareholders is None
+    assert "已撤销" in act(kj, world, round_id, "cancel")
     assert "请填写新资金峰值" in post_page(kj, world, {"kind": "peak", "new_peak": ""})
     assert "不是有效的数字" in post_page(kj, world, {"kind": "peak", "new_peak": "一百万"})
     assert "最多 2 位小数" in post_page(kj, world, {"kind": "peak", "new_peak": "1000000.001"})
     assert "新资金峰值与现资金峰值相同" in post_page(kj, world, {"kind": "peak", "new_peak": "1,000,000"})
     assert "请填写认购截至日期" in post_page(kj, world, {"kind": "supplementary"})
     with app.app_context(), tenant(world["group"]):
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Round)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Round)) == 1  # the cancelled one
 
 
 def post_page(kj, world, data) -> str:

@@ -110,11 +110,10 @@ def test_new_partners_take_over_a_holding_offered_by_another_plugin(app, world):
     partner(kj, world, round_id, "xuli", amount="2,000.01")
     page = act(kj, world, round_id, "compute")
     assert "新合伙人合计 5,000.01 超过平台公司持有份额可承接份额 5,000.00" in page, flashes(page)
-    with app.app_context(), tenant(world["group"]):  # the accountant removes the cent by a new list
-        from plugins.adjustment.models import Line
-        db.session.execute(sa.update(Line).where(Line.user_id == world["users"]["xuli"])
-                           .values(subscribed_amount=Decimal("2000.00")))
-        db.session.commit()
+    # The accountant takes xuli off the list and adds him again without the cent.
+    page = act(kj, world, round_id, f"lines/{lines(app, world, round_id)['xuli'].id}/delete")
+    assert "已移除 XULI" in page, flashes(page)
+    partner(kj, world, round_id, "xuli", amount="2,000.00")
     act(kj, world, round_id, "compute")
     act(kj, world, round_id, "submit")
     review(app, world, hh, round_id)
@@ -148,3 +147,18 @@ def test_new_partners_with_new_money_only_within_the_remaining_pot(app, world):
     assert "置业集团新合伙人合计 13,100.01 超过该层级剩余额度 13,100.00" in act(kj, world, round_id, "compute")
     round_page = kj.get(f"{base(world)}/rounds/{round_id}").get_data(as_text=True)
     assert "新增资金" in round_page
+    # 撤销: the round never counted; another may start.
+    assert "已撤销新增合伙 #1" in act(kj, world, round_id, "cancel")
+    assert "已撤销" in kj.get(base(world)).get_data(as_text=True)
+    assert "已送审或已完成" in act(kj, world, round_id, "partners", {"username": "xuli", "tier": "realestate",
+                                                                  "amount": "1"})
+    assert new_round(app, world, kj, "supplementary", deadline=TODAY.isoformat())
+    assert investments(app, world).get("zhoufeng") is None
+
+
+def test_a_round_whose_process_runs_cannot_be_cancelled(app, world):
+    kj, _ = staff(app, world)
+    round_id = new_round(app, world, kj, "peak", new_peak="1,100,000")
+    post(kj, f"/processes/projects/{world['project']}/start/peak_adjustment", {"description": "请审批"},
+         content_type="multipart/form-data")
+    assert "峰值变更 #1的审批流程已发起或已完成，不能撤销" in act(kj, world, round_id, "cancel")
