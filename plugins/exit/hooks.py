@@ -61,3 +61,9 @@ def stake_sources(project_id):
 def stake_taken(project_id, source_key, taken):
     from plugins.exit.services import stake_taken as take
     take(project_id, source_key, taken)
+
+
+@hookimpl
+def todo_items(user):
+    from plugins.exit.todo import todo_items as items
+    return items(user)

@@ -71,6 +71,8 @@ def test_transfer_payout_marks_distribution_and_read_access(app, client, world):
     exited = [e for e in EVENTS if isinstance(e, PartnerExited)]
     assert [(e.user_id, e.kind, e.exit_on) for e in exited] == [(world["users"]["shiwei"], "resign", "2025-02-28")]
     row = _exit(app, world, "shiwei")
+    home = kj.get("/").get_data(as_text=True)
+    assert "合伙投资过户给平台公司" in home and "AAA项目 · 史伟" in home  # the accountant's 待办
     # A second click with the form's old version is refused, not applied twice.
     assert post(kj, f"{page(world)}/exits/{row.id}/transfer", {"version": str(row.version)}).status_code == 302
     post(kj, f"{page(world)}/exits/{row.id}/transfer", {"version": str(row.version)})
