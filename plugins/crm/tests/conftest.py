@@ -157,3 +157,32 @@ def run_due_now(application, fake=None) -> None:
         db.session.execute(db.update(CrmPayment).values(next_attempt_at=None))
         db.session.commit()
     run_worker(application)
+
+
+def worker_app(database: str, redis_url: str):
+    """The app of a worker process (``flask --app``)."""
+    return make_app(plugins=PLUGINS, SQLALCHEMY_DATABASE_URI=database, **{**CONFIG, "REDIS_URL": redis_url})
+
+
+def run_worker_processes(count: int, seconds: float = 120) -> list[str]:
+    """``count`` RQ worker processes (``gentou worker --burst``) on this test database and Redis, at once,
+    until the queue is empty; their outputs."""
+    import subprocess
+    import sys
+    import tempfile
+    spec = f"plugins.crm.tests.conftest:worker_app({database_url()!r}, {REDIS_URL!r})"
+    args = [sys.executable, "-m", "flask", "--app", spec, "gentou", "worker", "--burst"]
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    logs = [tempfile.TemporaryFile() for _ in range(count)]
+    processes = [subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    outputs = []
+    for process, log in zip(processes, logs):
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.seek(0)
+        outputs.append(log.read().decode(errors="replace"))
+        log.close()
+    return outputs

@@ -251,3 +251,24 @@ def test_a_second_job_for_a_row_being_sent_sends_nothing_until_its_lease_runs_ou
     run_worker(app)
     [row] = rows(app, world)
     assert row.state == "synced" and row.attempts == 2 and fake.count(CREATE) == 1
+
+
+def test_two_worker_processes_send_each_payment_once_and_share_one_token(app, world):
+    """Twelve payments, each job queued twice (a sweep crossing the first), two worker processes at once:
+    twelve PaymentObjs, one token call (the other worker waits for it), never two token calls at once."""
+    from core.jobs import enqueue
+    from plugins.crm.tests.conftest import run_worker_processes
+    fake = world["fake"]
+    fake.answer_late(F.TOKEN_PATH, 0.5)
+    for n in range(12):
+        confirm(app, world, f"{100 + n}")
+    with app.app_context(), tenant(world["group"]):
+        for row in rows(app, world):
+            enqueue(services.SYNC_JOB, world["group"], ids=[row.id])
+        db.session.commit()
+    outputs = run_worker_processes(2)
+    assert [r.state for r in rows(app, world)] == ["synced"] * 12, outputs
+    assert fake.count(CREATE) == 12 and len(fake.payments()) == 12
+    assert sorted(o["payment_amount"] for o in fake.payments()) == [f"{100 + n}.00" for n in range(12)]
+    assert fake.count(F.TOKEN_PATH) == 1 and fake.violations == []
+    assert all("Traceback" not in output for output in outputs), outputs
