@@ -131,7 +131,15 @@ def test_the_minimum_is_enforced_in_the_personal_centre(app, world):
     mandatory_world(app, world)
     kj = login(app.test_client(), world["kj"])
     post(kj, f"/subscription/projects/{world['project']}/partners/required", {"max_amount": "9000", "deadline": FAR})
-    with app.app_context(), tenant(world["a"]):  # the bounds were lowered since (e.g. by an import)
+    # The list's import refuses a lower bound below the minimum too.
+    sheet = workbook([["li", "", "城市公司", 0, 9000, FAR], ["zong", "", "城市公司", 1000, 9000, FAR]],
+                     headers=["账号", "姓名", "层级", "认购下限", "认购上限", "截至日期"])
+    response = post(kj, f"/subscription/projects/{world['project']}/partners/import",
+                    {"file": (io.BytesIO(sheet), "合伙名单.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "第3行：zong总 是强投合伙人，认购下限不能低于 3,000.00" in response.get_data(as_text=True)
+    assert set(listed(app, world)) == {"zong", "zhang"}
+    with app.app_context(), tenant(world["a"]):  # the bounds were lowered since (by hand in the database)
         db.session.execute(sa.update(Subscription).values(min_amount=D("0.00")))
         db.session.commit()
     zong = login(app.test_client(), "zong")

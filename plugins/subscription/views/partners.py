@@ -41,9 +41,8 @@ def partners(project_id):
         elif user and db.session.scalar(db.select(Subscription.id).where(
                 Subscription.project_id == project.id, Subscription.user_id == user.id)):
             reader.errors["username"] = _("%(name)s 已在合伙名单中", name=user.name)
-        elif user and low is not None and user.id in (needs := required(project.id)) and low < needs[user.id].minimum:
-            reader.errors["min_amount"] = _("%(name)s 是%(label)s合伙人，认购下限不能低于 %(low)s", name=user.name,
-                                            label=needs[user.id].label, low=f"{needs[user.id].minimum:,}")
+        elif user and low is not None and (problem := _below_minimum(project.id, user, low)):
+            reader.errors["min_amount"] = problem
         errors = reader.errors
         if not errors:
             db.session.add(Subscription(project_id=project.id, user_id=user.id, tier=tier, min_amount=low,
@@ -55,6 +54,15 @@ def partners(project_id):
     return render_template("subscription/partners.html", project=project, rows=rows, errors=errors, limits=limits(User),
                            form=request.form if errors else None, tiers=TIERS, required=required(project.id),
                            proposed=_proposed(project, rows))
+
+
+def _below_minimum(project_id: int, user: User, low) -> str | None:
+    """Why ``low`` cannot be the lower bound of a required partner (强投...): below their minimum."""
+    need = required(project_id).get(user.id)
+    if need is not None and low < need.minimum:
+        return _("%(name)s 是%(label)s合伙人，认购下限不能低于 %(low)s", name=user.name, label=need.label,
+                 low=f"{need.minimum:,}")
+    return None
 
 
 def _proposed(project, rows) -> list[tuple[User, object]]:
@@ -158,7 +166,8 @@ def import_partners(project_id):
             problems.append(_("第%(n)s行：%(name)s 在文件中重复出现", n=r.row, name=user.name))
         else:
             seen.add(user.id)
-            problem = _import_row(r, user, listed.get(user.id), added, changed)
+            problem = _below_minimum(project.id, user, r.min_amount) or _import_row(r, user, listed.get(user.id),
+                                                                                     added, changed)
             if problem:
                 problems.append(_("第%(n)s行：%(reason)s", n=r.row, reason=problem))
     if problems:
