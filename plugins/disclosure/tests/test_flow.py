@@ -125,7 +125,8 @@ def test_disclosure_process_merged_notice_by_a_worker_and_the_partner_reads_it(a
     assert "AAA项目 · 第2版 · 2024-12-31" in hh.get("/").get_data(as_text=True)  # 待办
     review = hh.get("/disclosure/review").get_data(as_text=True)
     assert "待通知：4 人次" in review
-    assert "85,000,000.00" in hh.get(f"/disclosure/review/{first}").get_data(as_text=True)
+    read = hh.get(f"/disclosure/review/{first}").get_data(as_text=True)
+    assert "85,000,000.00" in read and "请审批披露" in read and "项目动态利润测算.pdf" in read
     sent = post(hh, "/disclosure/review/send", follow_redirects=True).get_data(as_text=True)
     assert "已开始向 2 位合伙人合并发送披露通知" in flashes(sent)
     twice = post(hh, "/disclosure/review/send", follow_redirects=True).get_data(as_text=True)  # before the worker ran
@@ -160,6 +161,7 @@ def test_disclosure_process_merged_notice_by_a_worker_and_the_partner_reads_it(a
     assert "第1版 · 2024-06-30" in mine and "第3版 · 2025-03-31" in mine
     detail = partner.get(f"/disclosure/me/{first}").get_data(as_text=True)
     assert "85,000,000.00" in detail and "项目动态利润测算.pdf" in detail and "<svg" in detail
+    assert "请审批披露" not in detail  # the process's note is for the approvers, not the partners
     token = re.search(r"/disclosure/me/\d+/files/([0-9a-f]+)", detail).group(1)
     download = partner.get(f"/disclosure/me/{first}/files/{token}")
     assert download.status_code == 200 and download.data == PDF

@@ -106,3 +106,47 @@ def test_a_company_without_the_module_gets_404(app):
     # and the 立项 page shows the pointer as text, with no link to a module it does not have
     page = client.get(f"/subscription/projects/{project}/initiation").get_data(as_text=True)
     assert "【披露/盈亏动态】" in page and "/disclosure/" not in page
+
+
+def test_page_queries_do_not_grow_with_versions_or_partners(app):
+    from tests.test_demo_and_queries import QueryCounter
+    from plugins.subscription.models import Subscription
+    from core.models import User
+    from tests.factories import _HASH
+    import datetime as dt
+    from decimal import Decimal
+
+    def count(client, url):
+        with app.app_context():
+            engine = db.engine
+        client.get(url)
+        with QueryCounter(engine) as counter:
+            assert client.get(url).status_code == 200
+        return counter.count
+
+    counts = []
+    for code, versions, partners in (("QQA", 1, 5), ("QQB", 6, 500)):
+        with app.app_context():
+            world = make_world(code, partners=((f"{code.lower()}_p1", "1000.00"),),
+                               others=((f"{code.lower()}_o1", "1.00"),))
+            with tenant(world["group"]):
+                db.session.execute(sa.insert(User.__table__), [
+                    {"group_id": world["group"], "username": f"bulk{code}{i}", "name": f"合伙人{i}", "password_hash": _HASH,
+                     "mobile": "", "email": "", "active": True, "locale": "", "version": 1, "failed_logins": 0,
+                     "session_token": f"bulk{code}{i}"} for i in range(partners)])
+                ids = db.session.scalars(sa.select(User.id).where(User.username.like(f"bulk{code}%"))).all()
+                db.session.execute(sa.insert(Subscription.__table__), [
+                    {"group_id": world["group"], "project_id": world["project"], "user_id": u, "tier": "city",
+                     "token": f"{code}{u}", "min_amount": Decimal(0), "max_amount": Decimal(1), "version": 1,
+                     "deadline": dt.date(2030, 1, 1), "investment": Decimal(1)} for u in ids])
+                db.session.commit()
+        kj, hh = login(app.test_client(), world["kj"]), login(app.test_client(), world["hh"])
+        for n in range(versions):
+            version = add_version(kj, world, **{**FIGURES, "as_of": f"2024-0{n + 1}-28"})
+            assert start_disclosure(kj, world).status_code == 302
+            assert approve(hh, last_process(app, world)).status_code == 302
+        partner = login(app.test_client(), f"{code.lower()}_p1")
+        counts.append((count(kj, dynamics_url(world)), count(hh, "/disclosure/review"),
+                       count(hh, f"/disclosure/review/{version}"), count(partner, "/disclosure/me"),
+                       count(partner, f"/disclosure/me/{version}")))
+    assert counts[0] == counts[1], counts
