@@ -20,7 +20,8 @@ def register_blueprints(app):
 
 @hookimpl
 def register_menu():
-    return [MenuItem(label=_l("CRM同步"), endpoint="crm.index", section="admin", weight=76, roles=(roles.ADMIN,))]
+    return [MenuItem(label=_l("CRM同步"), endpoint="crm.index", section="admin", weight=76, roles=(roles.ADMIN,)),
+            MenuItem(label=_l("CRM回款"), endpoint="crm.projects", weight=80, roles=(roles.ADMIN, *roles.PROJECT_ROLES))]
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from flask_login import current_user
 from core import roles
 from core.auth import roles_required
 from core.extensions import db
+from core.models import Project
 from core.money import AmountError, parse_money
 from core.permissions import get_or_404, project_or_404, projects_query
 from core.ui import SHANGHAI
@@ -64,7 +65,7 @@ def index():
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     counts = dict(db.session.execute(db.select(CrmPayment.state, db.func.count()).group_by(CrmPayment.state)).all())
     return render_template("crm/index.html", page=page, state=state, states=STATES, kinds=KINDS, counts=counts,
-                           names=_names(page.items), projects=db.session.scalars(projects_query(current_user)).all())
+                           names=_names(page.items))
 
 
 @bp.route("/payments/<int:row_id>/resync", methods=["POST"])
@@ -78,6 +79,16 @@ def resync(row_id):
         db.session.commit()
         flash(_("已重新排队同步：%(entry)s", entry=str(row)), "success")
     return redirect(url_for("crm.index", state=request.args.get("state", "")))
+
+
+@bp.route("/projects")
+@staff
+def projects():
+    """CRM回款: the projects the user may open, each with its CRM payments one click away."""
+    page = db.paginate(projects_query(current_user).order_by(Project.code), per_page=PER_PAGE, error_out=False)
+    last = dict(db.session.execute(db.select(CrmQuery.project_id, db.func.max(CrmQuery.finished_at)).where(
+        CrmQuery.project_id.in_([p.id for p in page.items])).group_by(CrmQuery.project_id)).all())
+    return render_template("crm/projects.html", page=page, last=last)
 
 
 @bp.route("/projects/<int:project_id>/payments", methods=["GET", "POST"])

@@ -132,6 +132,13 @@ def test_who_may_open_a_projects_crm_payments(app, world):
     assert login(app.test_client(), world["b_admin"]).get(url).status_code == 404   # another company's
     assert login(app.test_client(), world["admin"]).get(url).status_code == 200
     assert app.test_client().get(url).status_code in (302, 401)
+    kj = login(app.test_client(), world["accountant"])
+    page = kj.get("/").get_data(as_text=True)
+    assert 'href="/crm/projects"' in page and "CRM同步" not in page  # the menu: 回款 for staff, 同步 for the admin
+    assert f'href="{url}"' in kj.get("/crm/projects").get_data(as_text=True)
+    assert f'href="{url}"' not in login(app.test_client(), world["outsider"]).get("/crm/projects").get_data(as_text=True)
+    assert "AAA项目" not in login(app.test_client(), world["b_admin"]).get("/crm/projects").get_data(as_text=True)
+    assert login(app.test_client(), "aaa_p").get("/crm/projects").status_code == 403  # a partner
 
 
 def test_the_sync_page_lists_each_record_with_its_state(app, world):
