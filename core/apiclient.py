@@ -171,10 +171,12 @@ class ApiClient(CachedToken):
     error = ApiError
     expired_codes: frozenset = frozenset()
     expired_statuses: frozenset = frozenset()   # HTTP statuses that mean "the token expired" (e.g. 401)
+    MAX_PACE = 10.0  # seconds a call waits at most for a slot of ``rate`` before it goes anyway
 
-    def __init__(self, base_url: str, *credentials: str, redis=None, timeout=TIMEOUT, session=None):
+    def __init__(self, base_url: str, *credentials: str, redis=None, timeout=TIMEOUT, session=None, rate=None):
         self.base_url = (base_url or "").rstrip("/")
         self.redis, self.timeout = redis, timeout
+        self.rate = rate  # (calls, seconds): this app's calls are paced to stay under the service's limit
         self.session = session or requests.Session()
         # Per app and host; a changed secret or host takes effect at once instead of when the token expires.
         digest = hashlib.sha256("\n".join((self.base_url, *credentials)).encode()).hexdigest()[:16]
@@ -183,12 +185,31 @@ class ApiClient(CachedToken):
     # HTTP ------------------------------------------------------------------------------------
     def http(self, method: str, path: str, *, params: dict | None = None, json=None) -> requests.Response:
         """One HTTP call; unreachable or timed out → ``error`` (the URL, and so any key in it, never shown)."""
+        if self.rate:
+            self._pace()
         try:
             return self.session.request(method, self.base_url + path, params=params, json=json, timeout=self.timeout)
         except requests.Timeout:
             raise self.error(None, "", timeout=True) from None
         except requests.RequestException as exc:  # its text carries the URL, and the URL a secret
             raise self.error(None, type(exc).__name__) from None
+
+    def _pace(self) -> None:
+        """Wait for a slot of ``rate`` (shared by every worker through Redis), at most ``MAX_PACE`` seconds."""
+        from core import ratelimit
+        limit, period = self.rate
+        deadline = time.monotonic() + self.MAX_PACE
+        while True:
+            try:
+                with ratelimit.hold(self.cache_key + ":rate", limit, period, self.redis) as wait:
+                    if not wait:
+                        return
+            except RedisError as exc:
+                log.warning("rate window unreachable: %s", exc)
+                return
+            if time.monotonic() + wait > deadline:
+                return
+            time.sleep(wait)
 
     def json_of(self, response: requests.Response) -> dict:
         """The answer's JSON; a non-200 answer (whose JSON may still carry the service's code) → ``error``."""

@@ -122,3 +122,134 @@ def retry_later(job: str, group_id: int, records, exc: ApiError, attempt: int, *
         record.state, record.last_error = PENDING, exc.reason[:500]
     perform_later(job, group_id, delay, record_ids=[r.id for r in records], attempt=attempt + 1, **kwargs)
     return delay
+
+
+class NotConfigured(Exception):
+    """A setting the sync needs is empty or stale; ``reason`` says which, for the admin."""
+
+    @property
+    def reason(self) -> str:
+        return str(self)
+
+
+def run(model, job: str, record_ids, attempt: int, send) -> dict[str, int]:
+    """The body of a sync job: claim the records, ``send(kind, records, outcome)`` them kind by kind
+    (it calls ``done``/``failed`` per record and may commit), then settle what is left on an error:
+    retryable → back to pending and the job again after the backoff; permanent or NotConfigured →
+    failed with the reason. A record changed while it was sent gets another job. Commits."""
+    from core.jobs import enqueue
+    from core.tenancy import current_group_id
+    group_id = current_group_id()
+    _token, records = claim(model, record_ids)
+    outcome = {"sent": 0, "unchanged": 0, "failed": 0, "retry": 0}
+    retrying: set[int] = set()
+    by_kind: dict[str, list] = {}
+    for record in records:
+        by_kind.setdefault(record.kind, []).append(record)
+    try:
+        for kind, rows in by_kind.items():
+            send(kind, rows, outcome)
+    except (NotConfigured, ApiError) as exc:
+        waiting = [r for r in records if r.state == SENDING]
+        if isinstance(exc, ApiError) and exc.retryable:
+            delay = retry_later(job, group_id, waiting, exc, attempt)
+            retrying = {r.id for r in waiting} if delay is not None else set()
+            outcome["retry" if delay is not None else "failed"] += len(waiting)
+        else:
+            for record in waiting:
+                failed(record, exc.reason)
+            outcome["failed"] += len(waiting)
+    again = [r.id for r in records if r.state == PENDING and r.id not in retrying]
+    if again:  # changed while it was being sent: once more
+        enqueue(job, group_id, record_ids=again)
+    db.session.commit()
+    return outcome
+
+
+class SyncReportMixin(TenantMixin):
+    """对账: what differs between Gentou and the other end, as JSON written by a job."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(sa.String(60), default="")
+    state: Mapped[str] = mapped_column(sa.String(10), default="running")  # running, done, failed
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def compare(ours: dict[str, dict[str, str]], theirs: dict[str, dict[str, str]]) -> dict:
+    """{code: {field: text}} here and there → what is missing there, only there, and which fields differ."""
+    differs = []
+    for code in sorted(set(ours) & set(theirs)):
+        fields = sorted(key for key, text in ours[code].items() if str(theirs[code].get(key, "")) != text)
+        if fields:
+            differs.append({"code": code, "fields": fields})
+    return {"missing": sorted(set(ours) - set(theirs)), "extra": sorted(set(theirs) - set(ours)),
+            "differs": differs, "ours": len(ours), "theirs": len(theirs)}
+
+
+def status(record_model, report_model) -> dict:
+    """What the status page of a sync shows (macros/sync.html): counts by state, the failed records,
+    the last 对账 report and its body."""
+    from sqlalchemy import func
+    counts = dict(db.session.execute(db.select(record_model.state, func.count()).group_by(record_model.state)).all())
+    failed_rows = db.session.scalars(db.select(record_model).where(record_model.state == FAILED)
+                                     .order_by(record_model.kind, record_model.code).limit(200)).all()
+    report = db.session.scalar(db.select(report_model).order_by(report_model.id.desc()).limit(1))
+    body = json.loads(report.body) if report and report.body else {}
+    return {"counts": counts, "failed": failed_rows, "report": report, "body": body, "states": STATES}
+
+
+def start_report(report_model, job: str, group_id: int, actor: str):
+    """对账 asked for: a running report, and its job once the transaction commits; the caller commits."""
+    from core.jobs import enqueue
+    report = report_model(group_id=group_id, created_at=utcnow(), created_by=actor, state="running")
+    db.session.add(report)
+    db.session.flush()
+    enqueue(job, group_id, report_id=report.id)
+    return report
+
+
+def write_report(report_model, report_id: int, compare_all) -> None:
+    """The 对账 job's body: ``compare_all()`` → {kind: compare(...)} stored, or the reason it failed."""
+    report = db.session.get(report_model, report_id)
+    if report is None:
+        return
+    try:
+        result = compare_all()
+    except (NotConfigured, ApiError) as exc:
+        report.state, report.body = "failed", json.dumps({"error": exc.reason}, ensure_ascii=False)
+        return
+    report.state, report.body = "done", json.dumps(result, ensure_ascii=False)
+
+
+def status_routes(bp, plugin: str, record_model, report_model, template: str, kinds, resync, reconcile_job: str):
+    """The admin's 同步 page of a plugin's blueprint (``/``), with its 全量同步 (``/resync``: ``resync(group_id)``
+    marks every record) and 对账 (``/reconcile``) buttons. ``kinds()``: {kind: label}."""
+    from flask import flash, redirect, render_template, url_for
+    from core.i18n import gettext as _
+    from flask_login import current_user
+
+    from core import roles
+    from core.auth import roles_required
+    admin_only = roles_required(roles.ADMIN)
+
+    @bp.route("/", endpoint="status")
+    @admin_only
+    def status_page():
+        return render_template(template, status=status(record_model, report_model), kinds=kinds())
+
+    @bp.route("/resync", methods=["POST"], endpoint="resync")
+    @admin_only
+    def resync_now():
+        count = resync(current_user.group_id)
+        db.session.commit()
+        flash(_("已安排同步 %(n)s 条记录", n=count), "info")
+        return redirect(url_for(f"{plugin}.status"))
+
+    @bp.route("/reconcile", methods=["POST"], endpoint="reconcile")
+    @admin_only
+    def reconcile_now():
+        start_report(report_model, reconcile_job, current_user.group_id, current_user.username)
+        db.session.commit()
+        flash(_("正在对账，完成后刷新本页查看结果"), "info")
+        return redirect(url_for(f"{plugin}.status"))

@@ -47,7 +47,7 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
                              "0001_minority",  # minority depends on distribution
                              "0001_mandatory",  # mandatory depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
-                             "0001_ekuaibao",
+                             "0001_ekuaibao", "0001_mingdao",
                              "0001_crm",  # crm depends on subscription
                              "0002_adjustment_shareholders"}  # adjustment depends on subscription
             context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})

@@ -1,15 +1,11 @@
 """What is mirrored to 合思 (one record per project or partner) and the reconcile reports."""
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from core.i18n import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
-from core.sync import SyncRecordMixin
-from core.tenancy import TenantMixin
+from core.sync import SyncRecordMixin, SyncReportMixin
 
 
 class EkuaibaoRecord(SyncRecordMixin, db.Model):
@@ -20,13 +16,8 @@ class EkuaibaoRecord(SyncRecordMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("group_id", "kind", "object_id"),)
 
 
-class EkuaibaoReport(TenantMixin, db.Model):
+class EkuaibaoReport(SyncReportMixin, db.Model):
     """对账: what differs between Gentou and the instances listed back from 合思 (JSON)."""
 
     __label__ = _l("合思对账报告")
     __tablename__ = "ekuaibao_report"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime]
-    created_by: Mapped[str] = mapped_column(sa.String(60), default="")
-    state: Mapped[str] = mapped_column(sa.String(10), default="running")  # running, done, failed
-    body: Mapped[str] = mapped_column(sa.Text, default="")

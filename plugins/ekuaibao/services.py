@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from decimal import Decimal
@@ -12,12 +11,13 @@ from flask import current_app
 from core.i18n import gettext as _
 
 from core import redact, roles, settings, sync
-from core.apiclient import TIMEOUT, ApiError
+from core.sync import NotConfigured
+from core.apiclient import TIMEOUT
 from core.extensions import db
 from core.jobs import enqueue, redis_connection
 from core.money import round_cents
 from core.models import Project, User
-from core.models.user import UserRole, utcnow
+from core.models.user import UserRole
 from core.tenancy import current_group_id
 from plugins.ekuaibao.client import LIMIT, Client
 from plugins.ekuaibao.models import EkuaibaoRecord, EkuaibaoReport
@@ -29,12 +29,6 @@ KINDS = {PROJECT: "project_entity_id", PARTNER: "partner_entity_id"}
 CHINA = ZoneInfo("Asia/Shanghai")
 ID = re.compile(r"^[A-Za-z0-9_:\-]{1,80}$")
 log = logging.getLogger("gentou.ekuaibao")
-
-
-class NotConfigured(Exception):
-    @property
-    def reason(self) -> str:
-        return str(self)
 
 
 def config(group_id: int) -> dict[str, str]:
@@ -150,40 +144,14 @@ def resync(group_id: int) -> int:
 def push(record_ids: list[int], attempt: int = 1) -> dict[str, int]:
     """The job: claim the records, send what changed (≤ 100 per call), record each row's outcome."""
     group_id = current_group_id()
-    _token, records = sync.claim(EkuaibaoRecord, record_ids)
-    outcome = {"sent": 0, "unchanged": 0, "failed": 0, "retry": 0}
-    if not records:
-        return outcome
     cfg = config(group_id)
-    retrying: set[int] = set()
-    try:
-        client = client_for(group_id, cfg)
-        by_kind: dict[str, list[EkuaibaoRecord]] = {}
-        for record in records:
-            by_kind.setdefault(record.kind, []).append(record)
-        for kind, rows in by_kind.items():
-            _push_kind(client, cfg, kind, rows, outcome)
-    except NotConfigured as exc:
-        for record in records:
-            if record.state == sync.SENDING:
-                sync.failed(record, exc.reason)
-                outcome["failed"] += 1
-    except ApiError as exc:
-        waiting = [r for r in records if r.state == sync.SENDING]
-        if exc.retryable:
-            delay = sync.retry_later(PUSH_JOB, group_id, waiting, exc, attempt)
-            retrying = {r.id for r in waiting}
-            log.info("ekuaibao push: %s; again in %s s", exc, delay)
-            outcome["retry" if delay is not None else "failed"] += len(waiting)
-        else:
-            for record in waiting:
-                sync.failed(record, exc.reason)
-            outcome["failed"] += len(waiting)
-    again = [r.id for r in records if r.state == sync.PENDING and r.id not in retrying]
-    if again:  # changed while it was being sent: once more
-        enqueue(PUSH_JOB, group_id, record_ids=again)
-    db.session.commit()
-    return outcome
+    clients = []
+
+    def send(kind, rows, outcome):
+        if not clients:
+            clients.append(client_for(group_id, cfg))
+        _push_kind(clients[0], cfg, kind, rows, outcome)
+    return sync.run(EkuaibaoRecord, PUSH_JOB, record_ids, attempt, send)
 
 
 def _push_kind(client: Client, cfg: dict, kind: str, rows: list, outcome: dict) -> None:
@@ -223,50 +191,31 @@ def _push_kind(client: Client, cfg: dict, kind: str, rows: list, outcome: dict) 
         db.session.commit()  # what was accepted stays accepted if a later chunk fails
 
 
-def start_reconcile(group_id: int, actor: str) -> EkuaibaoReport:
-    report = EkuaibaoReport(group_id=group_id, created_at=utcnow(), created_by=actor, state="running")
-    db.session.add(report)
-    db.session.flush()
-    enqueue(RECONCILE_JOB, group_id, report_id=report.id)
-    return report
-
-
 def reconcile(report_id: int) -> None:
     """对账 job: list the instances back (page by page) and note what differs from Gentou."""
     group_id = current_group_id()
-    report = db.session.get(EkuaibaoReport, report_id)
-    if report is None:
-        return
     cfg = config(group_id)
-    result = {}
-    try:
+
+    def compare_all():
         client = client_for(group_id, cfg)
-        for kind in (PROJECT, PARTNER):
-            result[kind] = _compare(client, cfg, kind)
-    except (NotConfigured, ApiError) as exc:
-        report.state, report.body = "failed", json.dumps({"error": exc.reason}, ensure_ascii=False)
-        return
-    report.state, report.body = "done", json.dumps(result, ensure_ascii=False)
+        return {kind: _compare(client, cfg, kind) for kind in (PROJECT, PARTNER)}
+    sync.write_report(EkuaibaoReport, report_id, compare_all)
 
 
 def _compare(client: Client, cfg: dict, kind: str) -> dict:
     entity = _entity(client, cfg, kind)
+    prefix = f"E_{entity['id']}_"
     if kind == PROJECT:
         ids = db.session.scalars(db.select(Project.id)).all()
     else:
         ids = db.session.scalars(db.select(UserRole.user_id).where(UserRole.role == roles.PARTNER)).all()
-    ours = {code: data_link(entity, fields)["data"] for code, fields in values(kind, ids).values()}
+    ours = {code: {key[len(prefix):]: text for key, text in data_link(entity, fields)["data"].items()}
+            for code, fields in values(kind, ids).values()}
     theirs = {}
     for item in client.instances(str(entity["id"])):
-        theirs[str(item.get("code") or "")] = item
-    differs = []
-    for code in sorted(set(ours) & set(theirs)):
-        form = theirs[code].get("form") or {}
-        prefix = f"E_{entity['id']}_"
-        fields = sorted(key[len(prefix):] for key, text in ours[code].items() if str(form.get(key, "")) != text)
-        if theirs[code].get("active") is False:
-            fields.append("active")
-        if fields:
-            differs.append({"code": code, "fields": fields})
-    return {"missing": sorted(set(ours) - set(theirs)), "extra": sorted(set(theirs) - set(ours)),
-            "differs": differs, "ours": len(ours), "theirs": len(theirs)}
+        form = item.get("form") or {}
+        theirs[str(item.get("code") or "")] = {key[len(prefix):]: text for key, text in form.items()
+                                               if key.startswith(prefix)}
+        if item.get("active") is False:
+            theirs[str(item.get("code") or "")]["active"] = "false"
+    return sync.compare(ours, theirs)

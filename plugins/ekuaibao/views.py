@@ -2,12 +2,9 @@
 and 合思同步 (what was pushed, what failed and why, 全量同步 and 对账)."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from core.i18n import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
 
 from core import redact, roles, settings, sync
 from core.apiclient import ApiError
@@ -63,32 +60,9 @@ def pick():
     return redirect(url_for("admin.module_settings", name=services.PLUGIN))
 
 
-@bp.route("/")
-@admin_only
-def status():
-    counts = dict(db.session.execute(db.select(EkuaibaoRecord.state, func.count())
-                                     .group_by(EkuaibaoRecord.state)).all())
-    failed = db.session.scalars(db.select(EkuaibaoRecord).where(EkuaibaoRecord.state == sync.FAILED)
-                                .order_by(EkuaibaoRecord.kind, EkuaibaoRecord.code).limit(200)).all()
-    report = db.session.scalar(db.select(EkuaibaoReport).order_by(EkuaibaoReport.id.desc()).limit(1))
-    body = json.loads(report.body) if report and report.body else {}
-    return render_template("ekuaibao/status.html", counts=counts, failed=failed, report=report, body=body,
-                           states=sync.STATES, kinds={services.PROJECT: _("项目"), services.PARTNER: _("合伙人")})
+def _kinds():
+    return {services.PROJECT: _("项目"), services.PARTNER: _("合伙人")}
 
 
-@bp.route("/resync", methods=["POST"])
-@admin_only
-def resync():
-    count = services.resync(current_user.group_id)
-    db.session.commit()
-    flash(_("已安排同步 %(n)s 条记录", n=count), "info")
-    return redirect(url_for("ekuaibao.status"))
-
-
-@bp.route("/reconcile", methods=["POST"])
-@admin_only
-def reconcile():
-    services.start_reconcile(current_user.group_id, current_user.username)
-    db.session.commit()
-    flash(_("正在对账，完成后刷新本页查看结果"), "info")
-    return redirect(url_for("ekuaibao.status"))
+sync.status_routes(bp, services.PLUGIN, EkuaibaoRecord, EkuaibaoReport, "ekuaibao/status.html", _kinds, services.resync,
+                   services.RECONCILE_JOB)

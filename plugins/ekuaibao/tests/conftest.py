@@ -1,19 +1,17 @@
 """An app that installs ekuaibao, a fake 合思 per test, group AAA configured against it (BBB too)."""
-import os
 
 import pytest
-import redis
 
 from core import apiclient, settings
 from core.extensions import db
 from core.tenancy import tenant
 from plugins.ekuaibao.models import EkuaibaoRecord
 from plugins.ekuaibao.tests import fake_ekuaibao as F
-from tests.conftest import clean_database, client, ctx, database_url, make_app  # noqa: F401  (shared fixtures)
+from tests.conftest import clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
+from tests.rq_helpers import REDIS_URL, flush_redis, redis_client, run_worker  # noqa: F401
 from tests.factories import make_tenant
 
 PLUGINS = ["plugins.ekuaibao"]
-REDIS_URL = os.environ.get("GENTOU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TIMEOUT = (2, 3)
 
 
@@ -31,15 +29,7 @@ def queued(**config):
     return make_app(plugins=PLUGINS, **{"REDIS_URL": REDIS_URL, "EKUAIBAO_TIMEOUT": TIMEOUT, **config})
 
 
-def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(REDIS_URL)
-
-
-@pytest.fixture(autouse=True)
-def clean_redis():
-    redis_client().flushdb()
-    yield
-    redis_client().flushdb()
+clean_redis = pytest.fixture(autouse=True)(flush_redis)
 
 
 @pytest.fixture
@@ -73,8 +63,3 @@ def world(app, fake):
         return {"group": a.group.id, "project": a.project.id, "partner": a.partner.id, "admin": a.admin.username,
                 "partner_username": a.partner.username, "b_group": b.group.id, "fake": fake,
                 "city": a.city.id, "batch": a.batch.id}
-
-
-def run_worker(application) -> None:
-    from core.worker import make_worker
-    make_worker(application, redis_client()).work(burst=True, with_scheduler=False)

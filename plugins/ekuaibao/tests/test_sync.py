@@ -14,8 +14,8 @@ from core.tenancy import tenant
 from plugins.ekuaibao import services
 from plugins.ekuaibao.models import EkuaibaoRecord
 from plugins.ekuaibao.tests import fake_ekuaibao as F
-from plugins.ekuaibao.tests.conftest import configure, queued, redis_client, run_worker
-from tests.conftest import login, post
+from plugins.ekuaibao.tests.conftest import queued, redis_client, run_worker
+from tests.conftest import login
 from tests.factories import make_user
 
 ADD = "/api/openapi/v2.1/datalink/add"
