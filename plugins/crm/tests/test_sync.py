@@ -272,3 +272,55 @@ def test_two_worker_processes_send_each_payment_once_and_share_one_token(app, wo
     assert sorted(o["payment_amount"] for o in fake.payments()) == [f"{100 + n}.00" for n in range(12)]
     assert fake.count(F.TOKEN_PATH) == 1 and fake.violations == []
     assert all("Traceback" not in output for output in outputs), outputs
+
+
+def test_the_crms_rate_limit_codes_reschedule_without_counting_an_attempt(app, world):
+    fake = world["fake"]
+    fake.fail_next(CREATE, F.error(14001, "calls too frequent"))
+    confirm(app, world, "1")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert (row.state, row.attempts) == ("pending", 0) and "14001" in row.last_error
+    [(delay, _kwargs)] = scheduled()
+    assert 15 < delay <= 20  # the CRM counts 100 calls per 20 s
+    fake.fail_next(CREATE, F.error(30002, "daily quota exceeded"))
+    run_due_now(app, fake)
+    [row] = rows(app, world)
+    [(delay, _kwargs)] = scheduled()
+    assert (row.state, row.attempts) == ("pending", 0) and 3500 < delay <= 3600  # the daily quota: an hour
+    run_due_now(app, fake)
+    assert rows(app, world)[0].state == "synced" and len(fake.payments()) == 1
+
+
+def test_a_batch_over_the_limits_is_split_into_jobs_and_windows(app, world):
+    """150 partners paid out: jobs of at most 100 rows; the CRM's 100 calls per 20 s never exceeded (the
+    rest wait for the window, no attempt counted), then every one is sent once."""
+    from core.events import emit
+    from core.declarations import Event
+    import dataclasses
+    from tests.factories import make_user
+    from core import roles
+
+    @dataclasses.dataclass(frozen=True)
+    class DistributionPaid(Event):
+        project_id: int
+        batch_id: int
+        user_ids: tuple
+        amounts: tuple
+
+    fake = world["fake"]
+    with app.app_context(), tenant(world["group"]):
+        users = [make_user(f"crm_p{n}", [roles.PARTNER]).id for n in range(150)]
+        emit(DistributionPaid(group_id=world["group"], project_id=world["project"], batch_id=3,
+                              user_ids=tuple(users), amounts=tuple(f"{n}.01" for n in range(150))))
+        db.session.commit()
+    from plugins.crm.tests.conftest import rq_queue
+    assert sorted(len(job.args[2]["ids"]) for job in rq_queue().jobs) == [50, 100]
+    run_worker(app)
+    states = [r.state for r in rows(app, world)]
+    assert states.count("synced") == 100 and states.count("pending") == 50
+    assert {r.attempts for r in rows(app, world) if r.state == "pending"} == {0}
+    assert all(0 < delay <= 20 for delay, _kwargs in scheduled())
+    run_due_now(app, fake)
+    assert [r.state for r in rows(app, world)] == ["synced"] * 150
+    assert fake.count(CREATE) == 150 and len(fake.payments()) == 150
