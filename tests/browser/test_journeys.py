@@ -121,6 +121,17 @@ def test_city_company_enters_the_initiation_and_peak_and_sends_the_subscription_
         page.get_by_label(label, exact=True).fill(value)
     kj.click(button(page, "保存"))
     assert page.get_by_label("项目公司", exact=True).input_value() == "浏览器锦绣置业有限公司"
+    kj.click(page.locator(".nav-tabs").get_by_role("link", name="股权合作", exact=True))
+    lines = page.locator("main tbody tr")
+    for i, (name, side, stake) in enumerate((("锦艺置业", "我方", "51"), ("合作方甲", "合作方", "40"))):
+        lines.nth(i).locator("input").first.fill(name)
+        lines.nth(i).locator("select").select_option(label=side)
+        lines.nth(i).locator("input.money").fill(stake)
+    kj.click(button(page, "保存"))
+    assert "持股比例合计须为 100%，现为 91.000%" in page.locator("main").inner_text()
+    page.locator("main tbody tr").nth(1).locator("input.money").fill("49")
+    kj.click(button(page, "保存"))
+    assert page.locator("main tfoot").inner_text().split()[-1] == "100.000"
     kj.click(page.locator(".nav-tabs").get_by_role("link", name="资金峰值", exact=True))
     page.get_by_label("资金峰值", exact=True).fill("10,000,000")
     page.get_by_label(re.compile("配资比例")).fill("40")
