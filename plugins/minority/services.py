@@ -51,6 +51,8 @@ def stake_problem(project_id: int, cooperation_name: str, stake: Decimal,
     row = next((r for r in rows if not r.ours and r.name == cooperation_name), None)
     if row is None:
         return "cooperation", _("请选择对应的股权合作（合作方）")
+    # Two registrations under one 合作方 at once: the second waits for the first (PostgreSQL row lock).
+    db.session.execute(db.select(Shareholder.id).where(Shareholder.id == row.id).with_for_update())
     others = db.session.scalar(db.select(sa.func.coalesce(sa.func.sum(MinorityShareholder.stake), 0)).where(
         MinorityShareholder.project_id == project_id, MinorityShareholder.cooperation == cooperation_name,
         MinorityShareholder.id != (own_id or 0)))

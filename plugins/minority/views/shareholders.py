@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from core.i18n import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from core import review as reviews
 from core import roles
@@ -63,6 +64,16 @@ def _read(project, own: MinorityShareholder | None):
     return values, reader.errors
 
 
+def _committed() -> bool:
+    """Commit; False (rolled back) when the same identifier was registered meanwhile (the table's unique key)."""
+    try:
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False
+
+
 def _page(project, errors=None, editing=None, status=200):
     rows = services.shareholders(project.id)
     return render_template("minority/shareholders.html", project=project, rows=rows, errors=errors or {},
@@ -86,7 +97,9 @@ def shareholders(project_id):
         if errors:
             return _page(project, errors, status=400)
         db.session.add(MinorityShareholder(project_id=project.id, **values))
-        db.session.commit()
+        if not _committed():
+            return _page(project, {"id_number": _("本项目已登记证件号码为 %(n)s 的股东", n=values["id_number"])},
+                         status=400)
         flash(_("已登记股东：%(name)s", name=values["name"]), "success")
         return redirect(url_for("minority.shareholders", project_id=project.id))
     return _page(project, editing=editing)
@@ -105,7 +118,9 @@ def edit_shareholder(project_id, shareholder_id):
     claim(row)
     for name, value in values.items():
         setattr(row, name, value)
-    db.session.commit()
+    if not _committed():
+        return _page(project, {"id_number": _("本项目已登记证件号码为 %(n)s 的股东", n=values["id_number"])},
+                     editing=_row_or_404(project, shareholder_id), status=400)
     flash(_("已保存"), "success")
     return redirect(url_for("minority.shareholders", project_id=project.id))
 
