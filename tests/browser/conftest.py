@@ -1,10 +1,11 @@
 """Browser tests: the app served by waitress on a free 127.0.0.1 port, driven by Playwright in Debian's Chromium.
 
 The server has its own fresh SQLite database, built by ``db upgrade`` and filled by ``gentou demo`` (the app's
-own CLI), and runs jobs in-process (no Redis). Chromium is the system's (``apt install chromium``, by
-``./dev.sh setup``): Playwright never downloads a browser here. Every page a journey visits is checked
-(``Browser.check_page``): no console error, no failed request, no request leaving 127.0.0.1, a title and a main
-heading in Chinese. A failing journey leaves a screenshot in ``test-artifacts/``.
+own CLI), with DingTalk disabled, and runs jobs in-process (no Redis). Chromium is the system's (``apt install
+chromium``, by ``./dev.sh setup``) on a fresh profile: Playwright never downloads a browser here (never run
+``playwright install``). Every page a journey visits is checked (``Browser.check_page``): no console error, no
+failed request, no request leaving 127.0.0.1, a title and a main heading in Chinese; ``Browser.check_english``
+visits them again with ``?lang=en``. A failing journey leaves each of its tabs' screenshot in ``test-artifacts/``.
 """
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ class Browser:
         self.page.goto(f"{self.base}/?lang=zh")
         self.visited.clear()
 
-    def sign_in(self, username: str, password: str = "gentou-demo-2026"):
+    def sign_in(self, username: str, password: str = demo.PASSWORD):
         self.goto("/login")
         self.page.get_by_label("账号", exact=True).fill(username)
         self.page.get_by_label("密码", exact=True).fill(password)
@@ -176,7 +177,8 @@ class Browser:
 
 @pytest.fixture
 def person(request, live_server, chromium):
-    """``person(name)`` opens a signed-out tab in a context of its own (cookies, downloads); a failed test leaves each tab's screenshot in test-artifacts/."""
+    """``person(name)`` opens a signed-out tab in a browser context of its own (cookies, downloads); a failed test
+    leaves each tab's screenshot in test-artifacts/."""
     base, _ = live_server
     tabs: list[Browser] = []
 

@@ -1,8 +1,13 @@
 """The main journeys of the manual's quick guide in Chromium, each as the role the manual names, by clicks and typing.
 
 They run in order on one served demo and build on each other: the admin opens 浏览器-锦绣园 and authorises the
-city company's accountant, who enters its 立项 data and peak, ...; each page visited is checked (conftest).
-Links and buttons are found by their text or role, so the journeys hold while the menus grow.
+city company's accountant (hhkj); hhkj enters its 立项 data, 股权合作 and peak, starts 项目资金峰值, which the
+business admin (hhadmin) approves, lists partners and sends the 认购通知 after a test message; the partner (shiwei)
+subscribes, refused out of bounds; hhkj computes and submits, hhadmin reviews, 事业合伙立项 is approved, hhkj
+sends the 缴款通知 and confirms a payment; the partner signs and downloads the agreement; a 本金分配 goes through
+to the partner's 我的分配; the admin disables 分配 and it leaves the menus. Each page visited is checked
+(conftest), in Chinese and again in English. Links and buttons are found by their text or role, so the journeys
+hold while the menus grow.
 """
 from __future__ import annotations
 
@@ -12,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from core import demo
 from tests.browser.conftest import DATA_WORDS
 
 PROJECT = "浏览器-锦绣园"
 CODE = "BR-JXY"
 CITY = "环沪城市公司"
-TODAY = dt.date.today()
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the app's today
 DATA_WORDS.add(PROJECT)
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def row(page, text: str):
@@ -239,7 +244,7 @@ def test_partner_sees_the_payment_then_signs_and_downloads_the_agreement(person)
     partner.click(card.get_by_role("button", name="签署"))
     assert "密码不正确，未签署" in alerts(page)
     card = page.locator(".card", has_text=PROJECT).first
-    card.get_by_placeholder("输入登录密码确认签署").fill("gentou-demo-2026")
+    card.get_by_placeholder("输入登录密码确认签署").fill(demo.PASSWORD)
     partner.click(card.get_by_role("button", name="签署"))
     card = page.locator(".card", has_text=PROJECT).first
     assert "签署于" in card.inner_text()
