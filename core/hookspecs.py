@@ -366,9 +366,9 @@ def stake_sources(project_id: int) -> list[StakeSource]:
     (``core.declarations.StakeSource``: key, label, amount available).
 
     Tenant-level: called with the project's group company current, only on the plugins it enabled,
-    when a 新增合伙 round is prepared and again, locked, when it is approved. A round may take from one
-    source at most its ``amount``; without any source new partners bring new money. Make no network
-    call and use a fixed number of queries.
+    when a 新增合伙 round is prepared and again when it is approved (the offering plugin locks its
+    holding in ``stake_taken``). A round may take from one source at most its ``amount``; without any
+    source new partners bring new money. Make no network call and use a fixed number of queries.
 
     :param project_id: the project whose new partners may take over a holding.
     :returns: the sources with a positive amount, possibly none.

@@ -11,6 +11,7 @@ from core.i18n import lazy_gettext as _l
 from core.extensions import db
 from core.processes.kinds import Field, ProcessKind
 from core.processes.models import PASSED, RUNNING, ProcessInstance
+from core.processes.service import ProcessError
 from plugins.adjustment import services
 from plugins.adjustment.models import NEW_PARTNERS, PEAK, SUPPLEMENTARY, Round
 
@@ -60,7 +61,10 @@ def _approved(kind: str):
     def on_approve(instance):
         round_ = db.session.scalar(db.select(Round).where(Round.process_id == instance.id, Round.kind == kind))
         if round_ is not None:
-            services.approve(instance, round_)
+            try:
+                services.approve(instance, round_)
+            except services.AdjustmentError as exc:  # refused: the decision and everything of it roll back
+                raise ProcessError(str(exc)) from exc
     return on_approve
 
 

@@ -117,7 +117,14 @@ def test_new_partners_take_over_a_holding_offered_by_another_plugin(app, world):
     act(kj, world, round_id, "compute")
     act(kj, world, round_id, "submit")
     review(app, world, hh, round_id)
-    run_process(app, world, kj, hh, "new_partners_initiation")
+    # Meanwhile the holding shrank: the approval is refused and nothing of it is saved.
+    HOLDINGS[world["project"]] = Decimal("4999.99")
+    process_id = run_process(app, world, kj, hh, "new_partners_initiation")
+    page = hh.get(f"/processes/{process_id}").get_data(as_text=True)
+    assert "平台公司持有份额可承接份额已不足" in page, flashes(page)
+    assert "zhoufeng" not in investments(app, world) and TAKEN == []
+    HOLDINGS[world["project"]] = Decimal("5000.00")
+    post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"})
     got = investments(app, world)
     assert got["zhoufeng"] == Decimal("3000.00") and got["xuli"] == Decimal("2000.00")
     assert TAKEN == [(world["project"], "stake_holder:platform",
