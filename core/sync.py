@@ -132,9 +132,11 @@ class NotConfigured(Exception):
         return str(self)
 
 
-def run(model, job: str, record_ids, attempt: int, send) -> dict[str, int]:
+def run(model, job: str, record_ids, attempt: int, send, connect=None) -> dict[str, int]:
     """The body of a sync job: claim the records, ``send(kind, records, outcome)`` them kind by kind
-    (it calls ``done``/``failed`` per record and may commit), then settle what is left on an error:
+    (it calls ``done``/``failed`` per record and may commit; with ``connect``, ``send(connected, kind,
+    records, outcome)`` where ``connected = connect()`` is made once, when there is something to send),
+    then settle what is left on an error:
     retryable → back to pending and the job again after the backoff; permanent or NotConfigured →
     failed with the reason. A record changed while it was sent gets another job. Commits."""
     from core.jobs import enqueue
@@ -147,8 +149,9 @@ def run(model, job: str, record_ids, attempt: int, send) -> dict[str, int]:
     for record in records:
         by_kind.setdefault(record.kind, []).append(record)
     try:
+        connected = connect() if connect and by_kind else None
         for kind, rows in by_kind.items():
-            send(kind, rows, outcome)
+            send(connected, kind, rows, outcome) if connect else send(kind, rows, outcome)
     except (NotConfigured, ApiError) as exc:
         waiting = [r for r in records if r.state == SENDING]
         if isinstance(exc, ApiError) and exc.retryable:
@@ -253,3 +256,31 @@ def status_routes(bp, plugin: str, record_model, report_model, template: str, ki
         db.session.commit()
         flash(_("正在对账，完成后刷新本页查看结果"), "info")
         return redirect(url_for(f"{plugin}.status"))
+
+
+def resync_command(plugin: str, resync, doc: str):
+    """``flask gentou <plugin> resync --company CODE``: 全量同步 from the command line (``resync(group_id)``
+    marks every record; the jobs send them)."""
+    import click
+    from flask.cli import AppGroup
+
+    from core.audit import acting_as
+    from core.cli import with_company
+    from core.modules import is_enabled
+    from core.tenancy import tenant
+
+    @click.group(plugin, cls=AppGroup, help=doc)
+    def group():
+        pass
+
+    @group.command("resync")
+    @with_company
+    def resync_company(group):
+        """Queue every record of the company to be sent again (the jobs send them)."""
+        if not is_enabled(group.id, plugin):
+            raise click.ClickException(f"module {plugin} is not enabled for {group.code}")
+        with tenant(group.id), acting_as(None, "cli"):
+            count = resync(group.id)
+            db.session.commit()
+        click.echo(f"queued {count} records")
+    return group

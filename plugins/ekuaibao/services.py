@@ -145,13 +145,9 @@ def push(record_ids: list[int], attempt: int = 1) -> dict[str, int]:
     """The job: claim the records, send what changed (≤ 100 per call), record each row's outcome."""
     group_id = current_group_id()
     cfg = config(group_id)
-    clients = []
-
-    def send(kind, rows, outcome):
-        if not clients:
-            clients.append(client_for(group_id, cfg))
-        _push_kind(clients[0], cfg, kind, rows, outcome)
-    return sync.run(EkuaibaoRecord, PUSH_JOB, record_ids, attempt, send)
+    return sync.run(EkuaibaoRecord, PUSH_JOB, record_ids, attempt,
+                    lambda client, kind, rows, outcome: _push_kind(client, cfg, kind, rows, outcome),
+                    lambda: client_for(group_id, cfg))
 
 
 def _push_kind(client: Client, cfg: dict, kind: str, rows: list, outcome: dict) -> None:

@@ -153,13 +153,9 @@ def push(record_ids: list[int], attempt: int = 1) -> dict[str, int]:
     fails alone (its reason shown), an outage or a busy answer retries the rest after the backoff."""
     group_id = current_group_id()
     cfg = config(group_id)
-    clients = []
-
-    def send(kind, rows, outcome):
-        if not clients:
-            clients.append(client_for(group_id, cfg))
-        _push_kind(clients[0], cfg, kind, rows, outcome)
-    return sync.run(MingdaoRecord, PUSH_JOB, record_ids, attempt, send)
+    return sync.run(MingdaoRecord, PUSH_JOB, record_ids, attempt,
+                    lambda client, kind, rows, outcome: _push_kind(client, cfg, kind, rows, outcome),
+                    lambda: client_for(group_id, cfg))
 
 
 def _push_kind(client: Client, cfg: dict, kind: str, rows: list, outcome: dict) -> None:
