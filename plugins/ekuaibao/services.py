@@ -87,11 +87,12 @@ def values(kind: str, object_ids) -> dict[int, tuple[str, dict[str, str]]]:
 
 
 def data_link(entity: dict, fields: dict[str, str], owner_id: str = "") -> dict:
-    """One instance: the entity's declared fields we have a value for (E_<entityId>_<field>)."""
+    """One instance: the entity's declared fields we have a value for (E_<entityId>_<field>); enabled
+    (合思 would store it disabled without ``disabled: false``) unless it is a partner who left."""
     declared = {f.get("name") for f in entity.get("fields") or []}
     prefix = f"E_{entity['id']}_"
     data = {prefix + key: text for key, text in fields.items() if text != "" and prefix + key in declared}
-    item = {"disabled": False, "visible": {"fullVisible": True}, "data": data}
+    item = {"disabled": fields.get("active") == "false", "visible": {"fullVisible": True}, "data": data}
     if owner_id:
         item["ownerId"] = owner_id
     return item

@@ -43,6 +43,11 @@ def test_a_changed_project_and_a_new_partner_are_pushed_after_the_commit(app, wo
     assert {q["editFlag"] for q in fake.queries(ADD)} == {"cover"}
     got = records(app, group)
     assert got[("project", "AAA-P1")].state == "sent" and got[("project", "AAA-P1")].remote_id.startswith("DL")
+    # A partner who left (account deactivated) is disabled in 合思, not deleted.
+    with app.app_context(), tenant(group):
+        db.session.scalar(db.select(User).where(User.username == "aaa_p2")).active = False
+        db.session.commit()
+    assert fake.instances[F.PARTNER_ENTITY]["aaa_p2"]["active"] is False
     # A sign-in (last_login_at) changes nothing that is mirrored: no job, no call.
     calls = len(fake.calls)
     with app.app_context(), tenant(group):
