@@ -359,7 +359,10 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
         if source is None or sum(taken.values(), ZERO) > source.amount:
             raise AdjustmentError(_("%(source)s可承接份额已不足", source=round_.source_label))
         from core.modules import hooks_for
-        hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
+        try:
+            hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
+        except ValueError as exc:  # the offering plugin refused (its message is for the user)
+            raise AdjustmentError(str(exc)) from exc
     _set(round_, f"{project.name} · {round_.label}", state=APPROVED, process_id=instance.id, approved_at=utcnow())
     _announce(project, plan, round_, instance, lines(round_.id))
 
