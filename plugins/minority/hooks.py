@@ -25,3 +25,9 @@ def register_menu():
     return [MenuItem(label=_l("小股东"), endpoint="minority.index", weight=35, roles=STAFF),
             MenuItem(label=_l("外部股东"), endpoint="minority.admin_shareholders", section="admin", weight=65,
                      roles=(roles.ADMIN, roles.BUSINESS_ADMIN))]
+
+
+@hookimpl
+def demo_data(group_id):
+    from plugins.minority.demo import add_demo
+    add_demo(group_id)
