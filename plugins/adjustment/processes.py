@@ -84,7 +84,7 @@ def _changed(round_, project) -> str:
 
 
 KINDS = [
-    ProcessKind(code=services.PEAK_CHANGE, label=_l("资金峰值调整"), weight=110, repeatable=True, fields=(
+    ProcessKind(code=services.PEAK_CHANGE, label=_l("资金峰值调整"), weight=30, repeatable=True, fields=(
         Field("old_peak", _l("原资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.old_peak))),
         Field("new_peak", _l("新资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.new_peak)),
               required=True),
@@ -92,21 +92,21 @@ KINDS = [
               prefill=_round_value(PEAK, lambda r, p: services.shareholders_text(r.shareholders))),
         Field("note", _l("调整说明"), "readonly", prefill=_round_value(PEAK, lambda r, p: r.note)),
     ), requires=_peak_requires, on_start=_peak_started),
-    ProcessKind(code=services.INITIATION_CHANGE, label=_l("立项信息变更"), weight=111, repeatable=True, fields=(
+    ProcessKind(code=services.INITIATION_CHANGE, label=_l("立项信息变更"), weight=31, repeatable=True, fields=(
         Field("old_peak", _l("原资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.old_peak))),
         Field("new_peak", _l("新资金峰值"), "readonly", prefill=_round_value(PEAK, lambda r, p: _money(r.new_peak)),
               required=True),
         Field("changed", _l("投资变动人数"), "readonly", prefill=_round_value(PEAK, _changed)),
         Field("difference", _l("投资变动合计"), "readonly", prefill=_round_value(PEAK, _lines_total)),
     ), requires=_reviewed(PEAK), on_start=_started(PEAK), on_approve=_approved(PEAK)),
-    ProcessKind(code=services.SUPPLEMENTARY_INITIATION, label=_l("事业合伙补充立项"), weight=112, repeatable=True,
+    ProcessKind(code=services.SUPPLEMENTARY_INITIATION, label=_l("事业合伙补充立项"), weight=32, repeatable=True,
                 fields=(
         Field("round", _l("补投轮次"), "readonly", prefill=_round_value(SUPPLEMENTARY, lambda r, p: r.label),
               required=True),
         Field("changed", _l("补投人数"), "readonly", prefill=_round_value(SUPPLEMENTARY, _changed)),
         Field("difference", _l("补投合计"), "readonly", prefill=_round_value(SUPPLEMENTARY, _lines_total)),
     ), requires=_reviewed(SUPPLEMENTARY), on_start=_started(SUPPLEMENTARY), on_approve=_approved(SUPPLEMENTARY)),
-    ProcessKind(code=services.NEW_PARTNERS_INITIATION, label=_l("新增合伙"), weight=113, repeatable=True, fields=(
+    ProcessKind(code=services.NEW_PARTNERS_INITIATION, label=_l("新增合伙"), weight=33, repeatable=True, fields=(
         Field("round", _l("新增合伙轮次"), "readonly", prefill=_round_value(NEW_PARTNERS, lambda r, p: r.label),
               required=True),
         Field("source", _l("份额来源"), "readonly",
