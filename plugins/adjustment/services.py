@@ -64,6 +64,14 @@ def lines(round_id: int) -> list[Line]:
                               .order_by(_tier_order(), Line.id)).all()
 
 
+def changed_lines(project_id: int) -> list[Line]:
+    """The lines of the project whose investment a round changed, by round, in tier order."""
+    return db.session.scalars(db.select(Line).options(joinedload(Line.user))
+                              .where(Line.project_id == project_id, Line.new_investment.is_not(None),
+                                     Line.new_investment != Line.old_investment)
+                              .order_by(Line.round_id, _tier_order(), Line.id)).all()
+
+
 def _tier_order():
     return db.case({tier: i for i, tier in enumerate(TIERS)}, value=Line.tier, else_=len(TIERS))
 

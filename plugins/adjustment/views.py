@@ -19,7 +19,7 @@ from core.processes.models import REVIEW_LABELS
 from core.review import RecordLocked, ReviewError
 from core.versioning import claim
 from plugins.adjustment import services
-from plugins.adjustment.models import KINDS, NEW_PARTNERS, PEAK, SUPPLEMENTARY, Line, Round
+from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, PEAK, SUPPLEMENTARY, Line, Round
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
 from plugins.subscription.forms import FormReader
@@ -115,6 +115,17 @@ def round_page(project_id, round_id):
                            current_shareholders=db.session.scalars(db.select(Shareholder).where(
                                Shareholder.project_id == project.id).order_by(Shareholder.id)).all(),
                            shareholder_limits=limits(Shareholder))
+
+
+@bp.route("/projects/<int:project_id>/payments")
+def payments(project_id):
+    """缴款/变更缴款确认: every 补缴 and 退款 of the approved rounds, and what is confirmed of each."""
+    project = staff_project(project_id, editing=False)
+    rounds = {r.id: r for r in services.rounds(project.id) if r.state == APPROVED}
+    rows = [r for r in services.changed_lines(project.id) if r.round_id in rounds]
+    return render_template("adjustment/payments.html", project=project, rows=rows, rounds=rounds,
+                           paid=subscription.paid_totals(Payment.project_id == project.id),
+                           refund_due=services.refund_due, today=entries.today())
 
 
 def _partner(username: str) -> User | None:
@@ -282,9 +293,13 @@ def settle(project_id, round_id, line_id):
     except services.AdjustmentError as exc:
         db.session.rollback()
         flash(f"{line.user.name}：{exc}", "danger")
+        if request.form.get("back") == "payments":
+            return redirect(url_for("adjustment.payments", project_id=project.id))
         return _back(project, round_)
     flash(_("已确认 %(name)s %(what)s %(amount)s 元", name=line.user.name, amount=f"{amount:,}",
             what=_("补缴") if line.difference > 0 else _("退款")), "success")
+    if request.form.get("back") == "payments":
+        return redirect(url_for("adjustment.payments", project_id=project.id))
     return _back(project, round_)
 
 

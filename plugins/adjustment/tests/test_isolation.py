@@ -42,7 +42,7 @@ def test_every_project_route_refuses_other_tenants_unauthorised_staff_and_partne
     act(kj, a, round_id, "partners", {"username": "aaa_p1", "tier": "realestate", "min_amount": "1", "max_amount": "9"})
     line = lines(app, a, round_id)["aaa_p1"]
     urls = routes(app, a, round_id, line.id)
-    assert len(urls) == 11
+    assert len(urls) == 12
     for username, expected in ((b["kj"], {404}), (b["hh"], {403, 404}), (a["outsider"], {404}),
                                (a["partner"], {403}), ("aaa_p1", {403})):
         client = login(app.test_client(), username)
@@ -107,5 +107,6 @@ def test_the_adjustment_pages_use_a_constant_number_of_queries(app):
             changed = db.session.scalar(sa.select(sa.func.count()).select_from(Line).where(
                 Line.round_id == round_id, Line.new_investment != Line.old_investment))
         assert changed == n
-        counts.append((before, queries(app, kj, f"{base(world)}/rounds/{round_id}"), queries(app, kj, base(world))))
+        counts.append((before, queries(app, kj, f"{base(world)}/rounds/{round_id}"), queries(app, kj, base(world)),
+                       queries(app, kj, f"{base(world)}/payments")))
     assert counts[0] == counts[1], counts

@@ -106,11 +106,13 @@ def test_a_raised_peak_asks_each_partner_for_more_and_the_payments_are_confirmed
     page = act(kj, world, round_id, f"lines/{got['shiwei'].id}/settle",
                {"settled_on": TODAY.isoformat(), "amount": "3,450.76", "version": str(got["shiwei"].version)})
     assert "尚需补缴 3,450.75 元" in page, flashes(page)
-    for amount in ("3,000.00", "450.75"):
+    for amount in ("3,000.00", "450.75"):  # on 缴款/变更缴款确认
         version = lines(app, world, round_id)["shiwei"].version
         page = act(kj, world, round_id, f"lines/{got['shiwei'].id}/settle",
-                   {"settled_on": TODAY.isoformat(), "amount": amount, "version": str(version)})
-        assert "已确认 SHIWEI 补缴" in page, flashes(page)
+                   {"settled_on": TODAY.isoformat(), "amount": amount, "version": str(version), "back": "payments"})
+        assert "已确认 SHIWEI 补缴" in page and "变更缴款确认" in page, flashes(page)
+    page = kj.get(f"{base(world)}/payments").get_data(as_text=True)
+    assert "补缴 3,450.75 / 3,450.75" in page and "补缴 0.00 / 2,588.07" in page
     assert url
     with app.app_context(), tenant(world["group"]):
         paid = db.session.scalar(sa.select(sa.func.sum(Payment.amount)).where(
