@@ -43,3 +43,9 @@ def demo_data(group_id):
 def register_cli(group):
     from plugins.adjustment.cli import adjustment_cli
     group.add_command(adjustment_cli)
+
+
+@hookimpl
+def todo_items(user):
+    from plugins.adjustment.todo import todo_items as items
+    return items(user)

@@ -47,6 +47,10 @@ def supplementary_round(app, world, kj, hh, subscriptions: dict[str, str]) -> in
     for username in subscriptions:
         assert "已添加" in partner(kj, world, round_id, username)
     assert "已向 %d 位合伙人发送补投认购通知" % len(subscriptions) in act(kj, world, round_id, "notify")
+    # 待办: the partner is asked to subscribe, the accountant to compute and submit.
+    home = login(app.test_client(), next(iter(subscriptions))).get("/").get_data(as_text=True)
+    assert "请于 %s 前提交认购" % TODAY.isoformat() in home and f"/adjustment/me" in home
+    assert "待计算并送审" in kj.get("/").get_data(as_text=True)
     for username, amount in subscriptions.items():
         assert "已提交认购" in subscribe(app, world, username, round_id, amount)
     act(kj, world, round_id, "compute")
