@@ -185,6 +185,7 @@ def sync_payments(ids: list[int]) -> dict[str, int]:
     claimed = _claim(ids)
     outcome = {SYNCED: 0, PENDING: 0, FAILED: 0}
     if not claimed:
+        _schedule_waiting(group_id, ids)
         return outcome
     rows = db.session.scalars(db.select(CrmPayment).where(CrmPayment.id.in_(claimed)).order_by(CrmPayment.id)).all()
     cfg = config(group_id)
@@ -197,6 +198,7 @@ def sync_payments(ids: list[int]) -> dict[str, int]:
         return outcome
     except CrmError as exc:
         _failed_call(rows, exc, outcome)
+        _schedule_waiting(group_id, ids)
         return outcome
     for index, row in enumerate(rows):
         try:
@@ -209,7 +211,7 @@ def sync_payments(ids: list[int]) -> dict[str, int]:
         else:
             outcome[row.state] += 1
         db.session.commit()
-    _schedule_waiting(group_id, claimed)
+    _schedule_waiting(group_id, ids)
     return outcome
 
 
@@ -272,8 +274,8 @@ def _fail(rows: list[CrmPayment], reason: str, outcome: dict) -> None:
 
 
 def _schedule_waiting(group_id: int, ids: list[int]) -> None:
-    """Rows of ``ids`` waiting for a later attempt get a job when the first is due; rows corrected
-    while their job ran get one now."""
+    """The job's rows still pending (a later attempt, not yet due when the job ran, or corrected while
+    it ran) get a job when the first is due."""
     waiting = db.session.execute(db.select(CrmPayment.id, CrmPayment.next_attempt_at).where(
         CrmPayment.id.in_(ids), CrmPayment.state == PENDING)).all()
     if not waiting:

@@ -324,3 +324,43 @@ def test_a_batch_over_the_limits_is_split_into_jobs_and_windows(app, world):
     run_due_now(app, fake)
     assert [r.state for r in rows(app, world)] == ["synced"] * 150
     assert fake.count(CREATE) == 150 and len(fake.payments()) == 150
+
+
+def test_a_token_call_that_fails_brings_the_rows_back_after_the_backoff(app, world):
+    fake = world["fake"]
+    fake.fail_next(F.TOKEN_PATH, 503)
+    confirm(app, world, "42")
+    run_worker(app)
+    [row] = rows(app, world)
+    assert (row.state, row.attempts) == ("pending", 1) and fake.count(CREATE) == 0
+    [(delay, kwargs)] = scheduled()
+    assert 25 < delay <= 30 and kwargs == {"ids": [row.id]}
+    run_due_now(app, fake)
+    assert rows(app, world)[0].state == "synced" and fake.count(CREATE) == 1
+
+
+def test_a_row_not_yet_due_is_left_to_its_own_time(app, world):
+    """A job holding two rows, one of them waiting for its backoff: it sends the due one and comes back
+    for the other when it is due."""
+    from core.jobs import enqueue
+    from core.models.user import utcnow
+    from plugins.crm.models import CrmPayment
+    fake = world["fake"]
+    fake.fail_next(CREATE, 500)
+    confirm(app, world, "1")
+    run_worker(app)
+    confirm(app, world, "2")
+    [waiting, fresh] = rows(app, world)
+    with app.app_context(), tenant(world["group"]):
+        db.session.execute(db.update(CrmPayment).where(CrmPayment.id == waiting.id)
+                           .values(next_attempt_at=utcnow() + dt.timedelta(seconds=90)))
+        enqueue(services.SYNC_JOB, world["group"], ids=[waiting.id, fresh.id])
+        db.session.commit()
+    from plugins.crm.tests.conftest import rq_queue
+    from rq.registry import ScheduledJobRegistry
+    registry = ScheduledJobRegistry(queue=rq_queue())
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id)  # the first retry's job is lost
+    run_worker(app)
+    assert [r.state for r in rows(app, world)] == ["pending", "synced"]
+    assert [round(delay / 10) * 10 for delay, _kwargs in scheduled()] == [90]
