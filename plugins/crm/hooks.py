@@ -58,3 +58,9 @@ def on_event(event):
         services.payment_reversed(event.group_id, event.payment_id)
     elif type(event).__name__ == "DistributionPaid":  # the distribution module's, when it is installed
         services.payouts_recorded(event.group_id, event.project_id, event.batch_id, event.user_ids, event.amounts)
+
+
+@hookimpl
+def register_cli(group):
+    from plugins.crm.cli import crm_cli
+    group.add_command(crm_cli)

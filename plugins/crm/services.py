@@ -135,6 +135,20 @@ def resync(row: CrmPayment) -> None:
     schedule(row.group_id, [row.id])
 
 
+def requeue(failed: bool = False) -> int:
+    """Jobs for the company's rows that wait (pending, or claimed by a worker that died; ``failed``:
+    the failed ones too, from their first attempt); the caller commits. Returns how many."""
+    stale = utcnow() - dt.timedelta(seconds=current_app.config.get("CRM_LEASE", 300))
+    waiting = or_(CrmPayment.state == PENDING, and_(CrmPayment.state == SENDING, CrmPayment.claimed_at < stale))
+    if failed:
+        db.session.execute(db.update(CrmPayment).where(CrmPayment.state == FAILED).values(
+            state=PENDING, attempts=0, next_attempt_at=None, last_error="").execution_options(
+            synchronize_session=False))
+    ids = db.session.scalars(db.select(CrmPayment.id).where(waiting).order_by(CrmPayment.id)).all()
+    schedule(current_group_id(), list(ids))
+    return len(ids)
+
+
 # The PaymentObj ------------------------------------------------------------------------------
 def tag(row: CrmPayment) -> str:
     """How the PaymentObj's remark begins: finds it again after an attempt whose answer was lost."""

@@ -364,3 +364,25 @@ def test_a_row_not_yet_due_is_left_to_its_own_time(app, world):
     run_worker(app)
     assert [r.state for r in rows(app, world)] == ["pending", "synced"]
     assert [round(delay / 10) * 10 for delay, _kwargs in scheduled()] == [90]
+
+
+def test_the_cli_queues_what_waits_and_on_request_what_failed(app, world):
+    fake = world["fake"]
+    fake.fail_next(CREATE, F.error(320002500, "客户名称关联关系不存在"))
+    confirm(app, world, "1")
+    run_worker(app)
+    from plugins.crm.tests.conftest import redis_client
+    redis_client().flushdb()  # every job lost (Redis emptied): the rows wait
+    confirm(app, world, "2")
+    redis_client().flushdb()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["gentou", "crm", "sync", "--company", "AAA"])
+    assert result.exit_code == 0 and "queued 1 records" in result.output, result.output
+    run_worker(app)
+    assert [r.state for r in rows(app, world)] == ["failed", "synced"]
+    result = runner.invoke(args=["gentou", "crm", "sync", "--company", "AAA", "--failed"])
+    assert "queued 1 records" in result.output
+    run_worker(app)
+    assert [r.state for r in rows(app, world)] == ["synced", "synced"] and len(fake.payments()) == 2
+    result = runner.invoke(args=["gentou", "crm", "sync", "--company", "NOPE"])
+    assert result.exit_code != 0
