@@ -207,7 +207,7 @@ def test_the_production_timeouts_and_waits(app):
     assert (config["NOTICE_BACKOFF_BASE"], config["NOTICE_CHUNK"], config["REDIS_TIMEOUT"]) == (2.0, 100, 0.5)
     assert tuple(config["JOB_RETRY_INTERVALS"]) == (5, 30, 120)
     with app.app_context():
-        assert db.engine.pool._pre_ping
+        assert db.engine.pool._pre_ping == (db.engine.dialect.name != "sqlite")  # a file has no server to lose
 
 
 def test_without_redis_a_failing_call_leaves_the_rest_of_the_job_going(app, world):
