@@ -293,6 +293,7 @@ def test_principal_distribution_through_to_the_partner_in_the_personal_centre(pe
     partner.sign_in("shiwei")
     partner.click(link(partner.page, "个人中心", exact=True))
     partner.click(link(partner.page, "我的分配", exact=True))
+    assert partner.page.locator("main .nav-tabs").get_by_role("link", name="协议下载").count() == 1  # still 个人中心
     line = row(partner.page, PROJECT)
     assert "本金分配" in line.inner_text() and "已发送" in line.inner_text()
     assert line.locator("td").nth(3).inner_text() == "250,000.00"  # 本金; paid and distributed today: no 资金利息
