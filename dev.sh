@@ -98,13 +98,14 @@ setup_translations() {
     shopt -u nullglob
 }
 
-# Each catalogue (core/ and every plugins/<name>/) has its own babel.cfg beside translations/.
+# Each catalogue (core/ and every plugins/<name>/) has its own babel.cfg beside translations/; PYTHONPATH=.
+# lets a babel.cfg name an extractor of core (core.plugins.manifest.extract_manifest: a manifest's label, summary).
 update_catalogues() {
     local cfg dir
     for cfg in babel.cfg plugins/*/babel.cfg; do
         dir="$(dirname "$cfg")"
         [ "$dir" = "." ] && dir=core
-        "$VENV/bin/pybabel" -q extract -F "$cfg" -k _l -k lazy_gettext --no-location --sort-output \
+        PYTHONPATH=. "$VENV/bin/pybabel" -q extract -F "$cfg" -k _l -k lazy_gettext --no-location --sort-output \
             -o "$dir/translations/messages.pot" .
         "$VENV/bin/pybabel" -q update --no-fuzzy-matching -i "$dir/translations/messages.pot" -d "$dir/translations"
     done

@@ -5,6 +5,10 @@ import ast
 import dataclasses
 import re
 
+from core.i18n import gettext
+
+TRANSLATED = ("label", "summary")  # the keys whose values are message ids of the plugin's catalogue
+
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED = {"name": str, "version": str, "summary": str}
 OPTIONAL = {"depends": list, "auto_enable": bool, "label": str, "external_dependencies": list}
@@ -27,7 +31,13 @@ class Manifest:
 
     @property
     def title(self) -> str:
-        return self.label or self.name
+        """The module's name for the UI, in the reader's language (the label is a message id)."""
+        return gettext(self.label) if self.label else self.name
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language."""
+        return gettext(self.summary)
 
 
 def parse(text: str, package: str, where: str) -> Manifest:
@@ -62,3 +72,17 @@ def parse(text: str, package: str, where: str) -> Manifest:
     return Manifest(name=data["name"], version=data["version"], summary=data["summary"], package=package,
                     depends=tuple(depends), auto_enable=data.get("auto_enable", False),
                     label=data.get("label", ""), external_dependencies=tuple(external))
+
+
+def extract_manifest(fileobj, keywords, comment_tags, options):
+    """Babel extractor: the ``label`` and ``summary`` of a ``__manifest__.py`` as messages of its plugin's
+    catalogue, so manifests stay data. Registered in a plugin's babel.cfg as
+    ``[core.plugins.manifest.extract_manifest: plugins/<name>/__manifest__.py]``."""
+    tree = ast.parse(fileobj.read().decode(options.get("encoding", "utf-8")))
+    node = tree.body[0].value if tree.body and isinstance(tree.body[0], ast.Expr) else None
+    if not isinstance(node, ast.Dict):
+        return
+    for key, value in zip(node.keys, node.values):
+        if (isinstance(key, ast.Constant) and key.value in TRANSLATED and isinstance(value, ast.Constant)
+                and isinstance(value.value, str) and value.value):
+            yield value.lineno, None, value.value, []
