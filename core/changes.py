@@ -54,11 +54,13 @@ def install(session_class) -> None:
         if not noted or not has_app_context():
             return
         from core.modules import is_enabled
+        from core.tenancy import tenant
         installed = current_app.extensions["gentou"].manifests
         for (plugin, group_id), changed in noted.items():
             watcher = _watchers.get(plugin)
             if watcher and plugin in installed and is_enabled(group_id, plugin):
-                watcher[1](group_id, {name: sorted(ids) for name, ids in changed.items()})
+                with tenant(group_id):  # the company of the rows, whoever made the change
+                    watcher[1](group_id, {name: sorted(ids) for name, ids in changed.items()})
 
     @event.listens_for(session_class, "after_soft_rollback")
     def _forget(session, previous_transaction):
