@@ -330,3 +330,36 @@ def test_tenant_isolation_and_roles_on_every_new_route(app, world):
     assert listed(app, world) == {}
     with app.app_context(), tenant(world["a"]):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MandatoryWaiver)) == 0
+
+
+def test_the_required_partners_cost_the_same_queries_for_10_and_1000_people(app, world):
+    """required_partners uses a fixed number of queries: the 合伙名单 and 认购明细 pages do not grow with it."""
+    import time
+
+    from tests.factories import _HASH
+    from tests.test_demo_and_queries import queries_for
+    from core.models import User, UserRole
+    admin = login(app.test_client(), world["admin"])
+    entry(admin, company_id=world["city"], role=roles.CITY_ACCOUNTANT, min_kind="percent", minimum="1")
+    kj = login(app.test_client(), world["kj"])
+    pages = [f"/subscription/projects/{world['project']}/partners", f"/subscription/projects/{world['project']}/subscriptions"]
+
+    def add_people(start, n):
+        with app.app_context(), tenant(world["a"]):
+            users = [User(username=f"m{i}", name=f"强投{i}", password_hash=_HASH, company_id=world["city"])
+                     for i in range(start, start + n)]
+            db.session.add_all(users)
+            db.session.flush()
+            db.session.add_all([UserRole(user_id=u.id, role=r) for u in users
+                                for r in (roles.PARTNER, roles.CITY_ACCOUNTANT)])
+            db.session.commit()
+
+    add_people(0, 10)
+    few = [queries_for(app, kj, page) for page in pages]
+    add_people(10, 990)
+    many = [queries_for(app, kj, page) for page in pages]
+    assert few == many, (few, many)
+    started = time.perf_counter()
+    page = kj.get(pages[0]).get_data(as_text=True)
+    assert "待列入的合伙人（1001）" in page  # zong and the 1,000
+    assert time.perf_counter() - started < 5
