@@ -1,0 +1,405 @@
+"""The reports' figures: one SELECT per report (plus one for its totals), whatever the number of partners.
+
+Money is summed in SQL on the stages' exact columns (core.money.ExactNumeric keeps Decimal on SQLite
+and PostgreSQL); a derived figure (未缴 = 投资金额 − 已缴) is computed from its row's Decimals, and from the
+totals row the same way, so a total equals the sum of its rows to the cent.
+
+Where a stage's module is disabled for the group company its columns are left out. The exit stage is
+optional (not in the manifest's ``depends``): its table is read through the metadata, only when the
+module is enabled — one join, no import of the plugin and no hook round-trip per row.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Callable
+
+import sqlalchemy as sa
+from core.i18n import lazy_gettext as _l
+
+from core.extensions import db
+from core.models import Batch, Company, Project, User
+from core.modules import is_enabled
+from core.permissions import projects_query
+from core.tenancy import current_group_id
+from plugins.distribution.models import DistributionBatch, DistributionLine
+from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"              # text, money, int, date, percent
+    derive: Callable | None = None  # from the row's (or the totals') dict; linear, so totals stay sums
+    total: bool = True              # money and int columns are totalled unless False
+    sortable: bool = True
+
+
+@dataclasses.dataclass
+class Filters:
+    company_id: int | None = None
+    project_id: int | None = None
+    batch_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    query: str = ""
+
+    def dates(self, column):
+        conditions = []
+        if self.date_from:
+            conditions.append(column >= self.date_from)
+        if self.date_to:
+            conditions.append(column <= self.date_to)
+        return conditions
+
+
+def company_ids(company_id: int) -> list[int]:
+    """The company and every company below it (the company tree of 公司维护)."""
+    from core.admin.companies import _descendants
+    return sorted({company_id} | _descendants(company_id))
+
+
+def visible_projects(user, filters: Filters):
+    """The ids of the projects ``user`` may see (an accountant: the authorised ones), as filtered."""
+    query = projects_query(user).with_only_columns(Project.id).where(Project.group_id == current_group_id())
+    if filters.company_id:
+        query = query.where(Project.company_id.in_(company_ids(filters.company_id)))
+    if filters.project_id:
+        query = query.where(Project.id == filters.project_id)
+    if filters.batch_id:
+        query = query.where(Project.batch_id == filters.batch_id)
+    return query
+
+
+def paid_by_subscription(filters: Filters):
+    """已缴 per subscription: payments less refunds, reversed ones left out, within the dates."""
+    return (sa.select(Payment.subscription_id.label("sid"), sa.func.sum(Payment.amount).label("paid"),
+                      sa.func.min(Payment.paid_on).label("first_paid"))
+            .where(Payment.reversed_at.is_(None), *filters.dates(Payment.paid_on))
+            .group_by(Payment.subscription_id).subquery("paid"))
+
+
+def distributed_by_subscription(filters: Filters):
+    """What approved batches distributed per subscription, within the dates (分配日期)."""
+    line = DistributionLine
+    return (sa.select(line.subscription_id.label("sid"), sa.func.sum(line.principal).label("principal"),
+                      sa.func.sum(line.interest).label("interest"), sa.func.sum(line.other).label("other"),
+                      sa.func.sum(line.profit).label("profit"))
+            .join(DistributionBatch, DistributionBatch.id == line.batch_id)
+            .where(DistributionBatch.approved_at.is_not(None), *filters.dates(DistributionBatch.distributed_on))
+            .group_by(line.subscription_id).subquery("dist"))
+
+
+def exit_table():
+    """The exit stage's table when its module is enabled for the current group company, else None."""
+    if not is_enabled(current_group_id(), "exit"):
+        return None
+    return db.metadata.tables.get("exit_exit")
+
+
+EXIT_DONE = ("approved", "transferred", "paid", "kept")
+EXIT_KINDS = {"resign": _l("离职"), "retire": _l("退休")}
+
+
+def exits_by_subscription(table, filters: Filters | None = None):
+    conditions = [table.c.state.in_(EXIT_DONE), table.c.group_id == current_group_id()]
+    if filters:
+        conditions += filters.dates(table.c.exit_on)
+    return (sa.select(table.c.subscription_id.label("sid"), sa.func.max(table.c.kind).label("exit_kind"),
+                      sa.func.max(table.c.exit_on).label("exit_on"), sa.func.max(table.c.state).label("exit_state"),
+                      sa.type_coerce(sa.func.sum(table.c.payout), table.c.payout.type).label("payout"),
+                      sa.func.max(table.c.paid_on).label("payout_on"))
+            .where(*conditions).group_by(table.c.subscription_id).subquery("exits"))
+
+
+def _money(row: dict, *keys) -> Decimal:
+    return sum((row.get(k) or ZERO for k in keys), ZERO)
+
+
+def _distributed(row):
+    """分配合计: 本金 − |资金利息| + 其它 + 利润."""
+    return _money(row, "principal", "other", "profit") - abs(row.get("interest") or ZERO)
+
+
+class Report:
+    """A report: its columns, the SELECT of its rows, and whether its rows are few (per project)."""
+
+    code = ""
+    title = ""
+    small = False  # few rows: totals and sorting over the rows themselves
+    default_sort = "project"
+
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def select(self, user, filters: Filters):
+        raise NotImplementedError
+
+    def available(self) -> bool:
+        return True
+
+
+def finish(columns: list[Column], row: dict) -> dict:
+    for column in columns:
+        if column.derive:
+            row[column.key] = column.derive(row)
+    return row
+
+
+class PaymentSummary(Report):
+    """立项及缴款汇总表: per project, the peak, ratios, pot, what was subscribed, invested, paid and owed."""
+
+    code = "payments"
+    title = _l("立项及缴款汇总表")
+    small = True
+
+    def columns(self):
+        return [Column("project", _l("项目名称")), Column("company", _l("城市公司")), Column("batch", _l("批次")),
+                Column("capital_peak", _l("资金峰值"), "money"),
+                Column("ratio", _l("合伙投资占比（%）"), "percent", total=False),
+                Column("pot", _l("合伙投资额度"), "money",
+                       derive=lambda r: ((r["capital_peak"] or ZERO) * (r["ratio"] or ZERO) / 100).quantize(CENT)),
+                Column("partners", _l("合伙人数"), "int"),
+                Column("subscribed", _l("认购金额"), "money"), Column("investment", _l("投资金额"), "money"),
+                Column("paid", _l("已缴金额"), "money"),
+                Column("owed", _l("未缴金额"), "money", derive=lambda r: _money(r, "investment") - _money(r, "paid")),
+                Column("paid_in_full", _l("已缴清人数"), "int")]
+
+    def select(self, user, filters):
+        paid = paid_by_subscription(filters)
+        per_sub = (sa.select(Subscription.project_id.label("pid"), sa.func.count().label("partners"),
+                             sa.func.sum(Subscription.subscribed_amount).label("subscribed"),
+                             sa.func.sum(Subscription.investment).label("investment"),
+                             sa.type_coerce(sa.func.sum(paid.c.paid), Payment.amount.type).label("paid"),
+                             sa.func.sum(sa.case((sa.func.coalesce(paid.c.paid, 0) >= Subscription.investment, 1),
+                                                 else_=0)).label("paid_in_full"))
+                   .outerjoin(paid, paid.c.sid == Subscription.id)
+                   .where(Subscription.investment.is_not(None)).group_by(Subscription.project_id).subquery("subs"))
+        ratios = (sa.select(TierRatio.project_id.label("pid"), sa.func.sum(TierRatio.ratio).label("ratio"))
+                  .group_by(TierRatio.project_id).subquery("ratios"))
+        return (sa.select(Project.id.label("project_id"), Project.name.label("project"),
+                          Company.name.label("company"), Batch.name.label("batch"),
+                          Initiation.capital_peak.label("capital_peak"), ratios.c.ratio,
+                          per_sub.c.partners, per_sub.c.subscribed, per_sub.c.investment, per_sub.c.paid,
+                          per_sub.c.paid_in_full)
+                .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
+                .outerjoin(Initiation, Initiation.project_id == Project.id)
+                .outerjoin(ratios, ratios.c.pid == Project.id).outerjoin(per_sub, per_sub.c.pid == Project.id)
+                .where(Project.id.in_(visible_projects(user, filters))))
+
+
+class DistributionSummary(Report):
+    """分配汇总表: per project and approved batch, 本金, 资金利息, 其它, 利润 and the total."""
+
+    code = "distributions"
+    title = _l("分配汇总表")
+    small = True
+
+    def columns(self):
+        return [Column("project", _l("项目名称")), Column("company", _l("城市公司")), Column("batch", _l("批次")),
+                Column("round", _l("分配批次")), Column("distributed_on", _l("分配日期"), "date"),
+                Column("partners", _l("合伙人数"), "int"),
+                Column("principal", _l("本金"), "money"), Column("interest", _l("资金利息"), "money"),
+                Column("other", _l("其它"), "money"), Column("profit", _l("利润"), "money"),
+                Column("total", _l("分配合计"), "money", derive=_distributed)]
+
+    def select(self, user, filters):
+        line = DistributionLine
+        return (sa.select(Project.id.label("project_id"), Project.name.label("project"),
+                          Company.name.label("company"), Batch.name.label("batch"),
+                          DistributionBatch.kind.label("kind"), DistributionBatch.number.label("number"),
+                          DistributionBatch.distributed_on.label("distributed_on"),
+                          sa.func.count(line.id).label("partners"),
+                          sa.func.sum(line.principal).label("principal"), sa.func.sum(line.interest).label("interest"),
+                          sa.func.sum(line.other).label("other"), sa.func.sum(line.profit).label("profit"))
+                .select_from(DistributionBatch).join(Project, Project.id == DistributionBatch.project_id)
+                .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
+                .join(line, line.batch_id == DistributionBatch.id)
+                .where(DistributionBatch.approved_at.is_not(None), Project.id.in_(visible_projects(user, filters)),
+                       *filters.dates(DistributionBatch.distributed_on))
+                .group_by(Project.id, Project.name, Company.name, Batch.name, DistributionBatch.id,
+                          DistributionBatch.kind, DistributionBatch.number, DistributionBatch.distributed_on))
+
+    @staticmethod
+    def prepare(row: dict) -> dict:
+        from flask_babel import gettext as _
+        from plugins.distribution.models import KINDS
+        row["round"] = (_("第%(n)s次利润分配", n=row["number"]) if row["kind"] == "profit"
+                        else str(KINDS.get(row["kind"], row["kind"])))
+        return row
+
+
+class PartnerPositions(Report):
+    """员工合伙信息查询表: every partner × project with what they invested, paid and were distributed.
+
+    Also the rows of the admin's 事业合伙明细大表 (``detailed=True``: every figure)."""
+
+    code = "partners"
+    title = _l("员工合伙信息查询表")
+    default_sort = "name"
+
+    def __init__(self, detailed: bool = False):
+        self.detailed = detailed
+
+    def columns(self):
+        cols = [Column("name", _l("姓名")), Column("username", _l("账号")), Column("project", _l("项目名称")),
+                Column("company", _l("城市公司")), Column("batch", _l("批次")), Column("tier_label", _l("层级"), sortable=False)]
+        if self.detailed:
+            cols += [Column("subscribed", _l("认购金额"), "money"), Column("self_funded", _l("自有资金"), "money"),
+                     Column("financed", _l("配资"), "money")]
+        cols += [Column("investment", _l("投资金额"), "money"), Column("paid", _l("已缴金额"), "money"),
+                 Column("owed", _l("未缴金额"), "money", derive=lambda r: _money(r, "investment") - _money(r, "paid"),
+                        sortable=False)]
+        if self.detailed:
+            cols += [Column("first_paid", _l("缴款日期"), "date")]
+        cols += [Column("principal", _l("本金"), "money"), Column("interest", _l("资金利息"), "money"),
+                 Column("other", _l("其它"), "money"), Column("profit", _l("利润"), "money"),
+                 Column("distributed", _l("分配合计"), "money", derive=_distributed, sortable=False)]
+        if exit_table() is not None:
+            cols += [Column("state", _l("状态"), sortable=False), Column("payout", _l("退出打款金额"), "money")]
+        return cols
+
+    def select(self, user, filters):
+        paid, dist = paid_by_subscription(filters), distributed_by_subscription(filters)
+        money = Payment.amount.type
+        query = (sa.select(Subscription.id.label("subscription_id"), User.name.label("name"),
+                           User.username.label("username"), Project.name.label("project"),
+                           Company.name.label("company"), Batch.name.label("batch"), Subscription.tier.label("tier"),
+                           Subscription.subscribed_amount.label("subscribed"),
+                           Subscription.self_funded.label("self_funded"), Subscription.financed.label("financed"),
+                           Subscription.investment.label("investment"),
+                           sa.type_coerce(paid.c.paid, money).label("paid"), paid.c.first_paid,
+                           *(sa.type_coerce(dist.c[k], money).label(k)
+                             for k in ("principal", "interest", "other", "profit")))
+                 .select_from(Subscription).join(User, User.id == Subscription.user_id)
+                 .join(Project, Project.id == Subscription.project_id)
+                 .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
+                 .outerjoin(paid, paid.c.sid == Subscription.id).outerjoin(dist, dist.c.sid == Subscription.id)
+                 .where(Subscription.investment.is_not(None), Project.id.in_(visible_projects(user, filters))))
+        if filters.query:
+            like = f"%{filters.query}%"
+            query = query.where(sa.or_(User.name.like(like), User.username.like(like)))
+        table = exit_table()
+        if table is not None:
+            exits = exits_by_subscription(table)
+            query = query.add_columns(exits.c.exit_kind, exits.c.exit_state,
+                                      sa.type_coerce(exits.c.payout, money).label("payout")
+                                      ).outerjoin(exits, exits.c.sid == Subscription.id)
+        return query
+
+    @staticmethod
+    def prepare(row: dict) -> dict:
+        from flask_babel import gettext as _
+        row["tier_label"] = str(TIERS.get(row["tier"], row["tier"]))
+        if "exit_kind" in row:
+            row["state"] = str(EXIT_KINDS.get(row["exit_kind"], "")) if row["exit_kind"] else _("在投")
+        return row
+
+
+class ExitedPartners(Report):
+    """退出员工合伙信息查询表: the partners who exited, with the kind, date and payout."""
+
+    code = "exits"
+    title = _l("退出员工合伙信息查询表")
+    default_sort = "exit_on"
+
+    def available(self):
+        return exit_table() is not None
+
+    def columns(self):
+        return [Column("name", _l("姓名")), Column("username", _l("账号")), Column("project", _l("项目名称")),
+                Column("company", _l("城市公司")), Column("kind_label", _l("退出类型"), sortable=False),
+                Column("exit_on", _l("退出日期"), "date"), Column("investment", _l("投资金额"), "money"),
+                Column("payout", _l("退出打款金额"), "money"), Column("payout_on", _l("打款日期"), "date")]
+
+    def select(self, user, filters):
+        table = exit_table()
+        exits = exits_by_subscription(table, filters)
+        query = (sa.select(Subscription.id.label("subscription_id"), User.name.label("name"),
+                           User.username.label("username"), Project.name.label("project"),
+                           Company.name.label("company"), exits.c.exit_kind, exits.c.exit_on,
+                           Subscription.investment.label("investment"),
+                           sa.type_coerce(exits.c.payout, Payment.amount.type).label("payout"), exits.c.payout_on)
+                 .select_from(exits).join(Subscription, Subscription.id == exits.c.sid)
+                 .join(User, User.id == Subscription.user_id).join(Project, Project.id == Subscription.project_id)
+                 .join(Company, Company.id == Project.company_id)
+                 .where(Project.id.in_(visible_projects(user, filters))))
+        if filters.query:
+            like = f"%{filters.query}%"
+            query = query.where(sa.or_(User.name.like(like), User.username.like(like)))
+        return query
+
+    @staticmethod
+    def prepare(row: dict) -> dict:
+        row["kind_label"] = str(EXIT_KINDS.get(row["exit_kind"], row["exit_kind"] or ""))
+        return row
+
+
+REPORTS = {r.code: r for r in (PaymentSummary(), DistributionSummary(), PartnerPositions(), ExitedPartners())}
+
+
+def _prepare(report, row) -> dict:
+    row = dict(row)
+    prepare = getattr(report, "prepare", None)
+    if prepare:
+        row = prepare(row)
+    return finish(report.columns(), row)
+
+
+def _sort_key(value):
+    return (value is None, value if value is not None else 0)
+
+
+def page(report: Report, user, filters: Filters, sort: str = "", descending: bool = False,
+         number: int = 1, per_page: int = 50):
+    """(rows of the page, totals of every filtered row, count of rows)."""
+    columns = report.columns()
+    keys = {c.key for c in columns if c.sortable}
+    sort = sort if sort in keys else report.default_sort
+    base = report.select(user, filters)
+    if report.small:
+        rows = [_prepare(report, r) for r in db.session.execute(base).mappings()]
+        rows.sort(key=lambda r: _sort_key(r.get(sort)), reverse=descending)
+        totals = totals_of(columns, rows)
+        start = (number - 1) * per_page
+        return rows[start:start + per_page], totals, len(rows)
+    sub = base.subquery("rows")
+    summed = [c.key for c in columns if c.kind in ("money", "int") and c.total and not c.derive]
+    found = db.session.execute(sa.select(sa.func.count(), *(sa.type_coerce(sa.func.sum(sub.c[k]), sub.c[k].type)
+                                                             for k in summed)).select_from(sub)).one()
+    count, totals = found[0], {k: (v if v is not None else ZERO) for k, v in zip(summed, found[1:])}
+    finish(columns, totals)
+    order = sub.c[sort].desc() if descending else sub.c[sort].asc()
+    rows = db.session.execute(sa.select(sub).order_by(order, sub.c.subscription_id)
+                              .limit(per_page).offset((number - 1) * per_page)).mappings()
+    return [_prepare(report, r) for r in rows], totals, count
+
+
+def totals_of(columns, rows) -> dict:
+    totals = {}
+    for column in columns:
+        if column.kind in ("money", "int") and column.total:
+            totals[column.key] = sum((r.get(column.key) or 0 for r in rows), ZERO if column.kind == "money" else 0)
+    return totals
+
+
+def all_rows(report: Report, user, filters: Filters, sort: str = ""):
+    """Every row, streamed in chunks from the database (an export never holds them all)."""
+    columns = report.columns()
+    sort = sort if sort in {c.key for c in columns if c.sortable} else report.default_sort
+    base = report.select(user, filters)
+    if report.small:
+        rows = [_prepare(report, r) for r in db.session.execute(base).mappings()]
+        rows.sort(key=lambda r: _sort_key(r.get(sort)))
+        yield from rows
+        return
+    sub = base.subquery("rows")
+    result = db.session.execute(sa.select(sub).order_by(sub.c[sort], sub.c.subscription_id),
+                                execution_options={"yield_per": 2000, "stream_results": True})
+    for row in result.mappings():
+        yield _prepare(report, row)

@@ -1,0 +1,176 @@
+"""Every report's totals against figures computed by hand from the fixture, their exports, isolation,
+the optional exit stage and constant query counts."""
+from contextlib import contextmanager
+from decimal import Decimal as D
+
+import pytest
+import sqlalchemy as sa
+
+from core.extensions import db
+from plugins.reports.tests.helpers import add_partners, authorise, make_world, workbook
+from tests.conftest import login
+
+
+def money(text):
+    return D(text.replace(",", ""))
+
+
+def footer(page):
+    import re
+    foot = page[page.rfind("<tfoot>"):page.rfind("</tfoot>")]
+    return [c.strip() for c in re.findall(r'<td class="money">(.*?)</td>', foot, re.S)]
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        return make_world()
+
+
+def test_payment_summary_totals(app, world):
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/payments").get_data(as_text=True)
+    # 资金峰值, 合伙投资额度, 合伙人数, 认购, 投资, 已缴, 未缴, 已缴清人数
+    assert footer(page) == ["143,333,333.33", "1,396,633.33", "4", "218,333.34", "218,333.34", "213,333.33",
+                            "5,000.01", "3"]
+    rows = workbook(hh.get("/reports/payments?export=1"))
+    assert rows[0][0] == "项目名称"
+    body, total = rows[1:-1], rows[-1]
+    assert total[0] == "合计"
+    for index in (3, 5, 6, 7, 8, 9, 10, 11):
+        assert sum(D(str(r[index])) for r in body) == D(str(total[index]))
+    assert D(str(total[9])) == D("213333.33") and D(str(total[5])) == D("1396633.33")
+
+
+def test_distribution_summary_totals(app, world):
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/distributions").get_data(as_text=True)
+    assert "第1次利润分配" in page and "本金分配" in page
+    # two approved batches of the first project; the second project's batch is not approved
+    assert footer(page) == ["6", "193,333.33", "-1,567.90", "10.01", "33,333.34", "225,108.78"]
+    rows = workbook(hh.get("/reports/distributions?export=1"))
+    assert len(rows) == 4 and D(str(rows[-1][-1])) == D("225108.78")
+    assert sum(D(str(r[-1])) for r in rows[1:-1]) == D("225108.78")
+
+
+def test_partner_positions_and_exit(app, world):
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/partners").get_data(as_text=True)
+    # 投资, 已缴, 未缴, 本金, 利息, 其它, 利润, 分配合计, 退出打款
+    assert footer(page) == ["218,333.34", "213,333.33", "5,000.01", "193,333.33", "-1,567.90", "10.01", "33,333.34",
+                            "225,108.78", "100.00"]
+    assert "离职" in page and "在投" in page
+    searched = hh.get("/reports/partners?q=" + world["bob"]).get_data(as_text=True)
+    assert footer(searched)[-2] == "60,777.78"
+    rows = workbook(hh.get("/reports/partners?export=1"))
+    names = [r[0] for r in rows[1:-1]]
+    assert "'=乙+1" in names  # neutralised: a name is never a formula
+    exits = hh.get("/reports/exits").get_data(as_text=True)
+    assert footer(exits) == ["33,333.33", "100.00"] and "2024-04-01" in exits
+
+
+def test_filters_and_dates(app, world):
+    hh = login(app.test_client(), world["hh"])
+    only_p2 = hh.get(f"/reports/payments?project_id={world['p2']}").get_data(as_text=True)
+    assert footer(only_p2)[-3:] == ["20,000.00", "0.00", "1"]
+    # payments up to 2020-12-31: alice's 补缴 of 2021 is left out
+    dated = hh.get("/reports/payments?date_to=2020-12-31").get_data(as_text=True)
+    assert footer(dated)[5] == "183,333.33"
+    bad = hh.get("/reports/payments?date_to=2020-13-45&project_id=abc").get_data(as_text=True)
+    assert "日期格式应为 YYYY-MM-DD，已忽略" in bad and "筛选条件无效，已忽略" in bad
+    company = hh.get(f"/reports/distributions?company_id={world['city']}&date_from=2024-01-01").get_data(as_text=True)
+    assert footer(company)[-1] == "33,333.34"
+
+
+def test_sorting_and_paging(app, world):
+    with app.app_context():
+        add_partners(world, 60, "pg")
+    hh = login(app.test_client(), world["hh"])
+    first = hh.get("/reports/partners?sort=paid&desc=1").get_data(as_text=True)
+    assert "第 1 / 2 页，共 64 条" in first and first.index("110,000.00") < first.index("1,000.00")
+    second = hh.get("/reports/partners?sort=paid&desc=1&page=2").get_data(as_text=True)
+    assert footer(first) == footer(second)  # totals over every row, whatever the page
+
+
+def test_accountants_see_their_projects_only(app, world):
+    kj = login(app.test_client(), world["kj"])
+    assert footer(kj.get("/reports/payments").get_data(as_text=True))[-3:] == ["193,333.33", "5,000.01", "2"]
+    assert f"{'RPT'}二期" not in kj.get("/reports/partners").get_data(as_text=True)
+    assert kj.get(f"/reports/partners?project_id={world['p2']}").get_data(as_text=True).count("<tr>") <= 2
+    outsider = login(app.test_client(), world["outsider"])
+    assert "暂无数据" in outsider.get("/reports/payments").get_data(as_text=True)
+    assert len(workbook(outsider.get("/reports/partners?export=1"))) == 2  # header and 合计 only
+    partner = login(app.test_client(), world["alice"])
+    assert partner.get("/reports/payments").status_code == 403
+    assert partner.get("/reports/tools/partners.xlsx").status_code == 403
+    assert login(app.test_client(), world["hh"]).get("/reports/tools").status_code == 403
+
+
+def test_another_group_sees_nothing(app, world):
+    with app.app_context():
+        other = make_world("OTH")
+    hh = login(app.test_client(), other["hh"])
+    page = hh.get("/reports/partners").get_data(as_text=True)
+    assert footer(page)[0] == "218,333.34" and "RPT二期" not in page  # its own figures only
+    assert "RPT" not in hh.get("/reports/payments").get_data(as_text=True)
+
+
+def test_exit_disabled_leaves_its_columns_out(app, world):
+    with app.app_context():
+        from core.modules import disable
+        disable(world["group"], "exit")
+        db.session.commit()
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/partners").get_data(as_text=True)
+    assert page.count("退出打款金额") == 0 and len(footer(page)) == 8
+    assert hh.get("/reports/exits").status_code == 404
+    assert "退出员工合伙信息查询表" not in hh.get("/reports/").get_data(as_text=True)
+    me = login(app.test_client(), world["carol"]).get("/reports/me").get_data(as_text=True)
+    assert "退出打款金额" not in me
+
+
+def test_admin_big_export(app, world):
+    admin = login(app.test_client(), world["admin"])
+    assert "导出事业合伙明细大表" in admin.get("/reports/tools").get_data(as_text=True)
+    rows = workbook(admin.get("/reports/tools/partners.xlsx"))
+    header = rows[0]
+    assert header[:3] == ["姓名", "账号", "项目名称"] and "退出打款金额" in header
+    assert len(rows) == 6
+    paid = header.index("已缴金额")
+    assert sum(D(str(r[paid])) for r in rows[1:-1]) == D(str(rows[-1][paid])) == D("213333.33")
+
+
+@contextmanager
+def counted(app):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_query_counts_do_not_grow_with_partners(app, world):
+    urls = ["/reports/payments", "/reports/distributions", "/reports/partners", "/reports/exits",
+            "/reports/partners?export=1"]
+    with app.app_context():
+        add_partners(world, 10, "few")
+    hh = login(app.test_client(), world["hh"])
+    for url in urls:  # warm the per-process caches (enabled modules) first
+        hh.get(url)
+    counts = []
+    for url in urls:
+        with counted(app) as statements:
+            assert hh.get(url).status_code == 200
+        counts.append(len(statements))
+    with app.app_context():
+        add_partners(world, 990, "many")
+    for url, before in zip(urls, counts):
+        with counted(app) as statements:
+            assert hh.get(url).status_code == 200
+        assert len(statements) == before, url

@@ -1,0 +1,149 @@
+"""报表 pages, their .xlsx exports, 辅助工具 (admin) and 个人中心/我的投资 (the partner's own).
+
+Staff reports: the business admin (every project of the group company) and the accountants (their
+authorised projects only, core.permissions.projects_query). 我的投资 shows the signed-in partner's own
+rows and takes no id from the request."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from decimal import Decimal
+
+from flask import Blueprint, abort, after_this_request, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from core import charts, roles
+from core.auth import roles_required
+from core.extensions import db
+from core.i18n import gettext as _
+from core.models import Batch, Company, Project
+from core.permissions import projects_query
+from plugins.reports import excel, services
+from plugins.reports.personal import position
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+STAFF = (roles.BUSINESS_ADMIN,) + roles.ACCOUNTANTS
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PER_PAGE = 50
+
+
+def _int(name):
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None, None
+    if not text.isdigit() or len(text) > 12:
+        return None, _("筛选条件无效，已忽略")
+    return int(text), None
+
+
+def _date(name):
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None, None
+    try:
+        return dt.date.fromisoformat(text), None
+    except ValueError:
+        return None, _("日期格式应为 YYYY-MM-DD，已忽略")
+
+
+def filters_from_request() -> tuple[services.Filters, list[str]]:
+    values, problems = {}, []
+    for name in ("company_id", "project_id", "batch_id"):
+        values[name], problem = _int(name)
+        problems.append(problem)
+    for name in ("date_from", "date_to"):
+        values[name], problem = _date(name)
+        problems.append(problem)
+    values["query"] = request.args.get("q", "").strip()[:60]
+    return services.Filters(**values), sorted({p for p in problems if p})
+
+
+def _choices():
+    projects = db.session.execute(projects_query(current_user).with_only_columns(Project.id, Project.name)
+                                  .order_by(Project.name)).all()
+    companies = db.session.execute(db.select(Company.id, Company.name).order_by(Company.name)).all()
+    batches = db.session.execute(db.select(Batch.id, Batch.name).order_by(Batch.name)).all()
+    return {"projects": projects, "companies": companies, "batches": batches}
+
+
+def _report(code):
+    report = services.REPORTS.get(code)
+    if report is None or not report.available():
+        abort(404)
+    return report
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    reports = [r for r in services.REPORTS.values() if r.available()]
+    return render_template("reports/index.html", reports=reports)
+
+
+def _export(report, rows, columns, totals, name):
+    path = excel.write_stream(report.title, columns, rows, totals, _("合计"))
+
+    @after_this_request
+    def _remove(response):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return response
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.route("/<code>")
+@roles_required(*STAFF)
+def report(code):
+    report = _report(code)
+    filters, problems = filters_from_request()
+    sort, descending = request.args.get("sort", ""), request.args.get("desc") == "1"
+    number, _problem = _int("page")
+    columns = report.columns()
+    if request.args.get("export"):
+        _rows, totals, _count = services.page(report, current_user, filters, sort, descending, 1, 1)
+        rows = services.all_rows(report, current_user, filters, sort)
+        return _export(report, rows, columns, totals, f"{report.title}.xlsx")
+    rows, totals, count = services.page(report, current_user, filters, sort, descending, number or 1, PER_PAGE)
+    pages = max((count + PER_PAGE - 1) // PER_PAGE, 1)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "export")}
+    return render_template("reports/report.html", report=report, columns=columns, rows=rows, totals=totals,
+                           count=count, page=number or 1, pages=pages, args=args, sort=sort, desc=descending,
+                           problems=problems, filters=filters, **_choices())
+
+
+@bp.route("/tools")
+@roles_required(roles.ADMIN)
+def tools():
+    return render_template("reports/tools.html")
+
+
+@bp.route("/tools/partners.xlsx")
+@roles_required(roles.ADMIN)
+def export_partners():
+    """事业合伙明细大表: every partner × project with every figure, streamed to the file."""
+    report = services.PartnerPositions(detailed=True)
+    filters = services.Filters()
+    _rows, totals, _count = services.page(report, current_user, filters, "", False, 1, 1)
+    rows = services.all_rows(report, current_user, filters, "project")
+    return _export(report, rows, report.columns(), totals, _("事业合伙明细大表") + ".xlsx")
+
+
+@bp.route("/me")
+@login_required
+def me():
+    if not current_user.has_role(roles.PARTNER):
+        abort(403)
+    found = position(current_user.id)
+    chart = None
+    if found["flows"]:
+        by_day = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for day, amount in found["flows"]:
+            by_day[day][0 if amount < 0 else 1] += amount
+        days = sorted(by_day)
+        chart = charts.bar_chart([d.isoformat() for d in days],
+                                 [(_("缴款"), [by_day[d][0] for d in days]), (_("分配及退出打款"), [by_day[d][1] for d in days])],
+                                 title=_("我的现金流"), width=640)
+    return render_template("reports/me.html", position=found, chart=chart)
