@@ -7,7 +7,7 @@ from core.extensions import db
 from core.tenancy import tenant
 from plugins.ekuaibao.models import EkuaibaoRecord
 from plugins.ekuaibao.tests import fake_ekuaibao as F
-from tests.conftest import clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
+from tests.conftest import clean_database, client, ctx, make_app, reset_database  # noqa: F401
 from tests.rq_helpers import REDIS_URL, flush_redis, redis_client, run_worker  # noqa: F401
 from tests.factories import make_tenant
 
@@ -18,9 +18,7 @@ TIMEOUT = (3, 6)  # generous on a loaded machine; the late answers below come af
 @pytest.fixture(scope="session")
 def app():
     application = make_app(plugins=PLUGINS, EKUAIBAO_TIMEOUT=TIMEOUT)
-    with application.app_context():
-        db.drop_all()
-        db.create_all()
+    reset_database(application)  # every table, whatever plugins another test session made them for
     yield application
 
 

@@ -12,7 +12,7 @@ from core.models.user import utcnow
 from core.tenancy import tenant
 from plugins.mingdao.models import MingdaoRecord
 from plugins.mingdao.tests import fake_mingdao as F
-from tests.conftest import clean_database, client, ctx, make_app  # noqa: F401  (shared fixtures)
+from tests.conftest import clean_database, client, ctx, make_app, reset_database  # noqa: F401
 from tests.rq_helpers import REDIS_URL, flush_redis, redis_client, run_worker  # noqa: F401
 from tests.factories import make_tenant
 
@@ -27,9 +27,7 @@ PAYMENT_MAP = ("code=m_code, project=m_project, partner=m_partner, partner_code=
 @pytest.fixture(scope="session")
 def app():
     application = make_app(plugins=PLUGINS, MINGDAO_TIMEOUT=TIMEOUT, MINGDAO_RATE=RATE)
-    with application.app_context():
-        db.drop_all()
-        db.create_all()
+    reset_database(application)  # every table, whatever plugins another test session made them for
     yield application
 
 
