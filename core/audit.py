@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 
 from core.models.audit import AuditLog
-from core.redact import scrub, scrub_tree
+from core.i18n import stored
+from core.redact import scrub, scrub_tree, scrubber
 from core.tenancy import current_group_id
 
 # (user id or None, display name): who is acting now.
@@ -103,10 +104,17 @@ def record_action(session, group_id: int, action: str, table: str, record_id, su
                   before: dict | None = None, after: dict | None = None) -> None:
     """Add a named action to the audit log in the session's transaction."""
     user_id, name = _actor.get()
+    clean = scrubber(group_id)
     session.add(AuditLog(group_id=group_id, at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                          user_id=user_id, actor=name, action=action, record_table=table,
-                         record_id=str(record_id), summary=scrub(summary, group_id)[:200],
+                         record_id=str(record_id), summary=clean(str(summary))[:200], texts=_texts(summary, clean),
                          before=scrub_tree(before, group_id), after=scrub_tree(after, group_id)))
+
+
+def _texts(summary, clean) -> dict | None:
+    """The summary's message id and parameters (scrubbed), to show it in the reader's language."""
+    message = stored(summary, clean)
+    return {"summary": message} if message else None
 
 
 def record_updates(session, group_id: int, table: str, entries) -> None:
@@ -114,8 +122,10 @@ def record_updates(session, group_id: int, table: str, entries) -> None:
     ``entries`` = [(record id, summary, before dict, after dict)]."""
     user_id, name = _actor.get()
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    clean = scrubber(group_id)
     rows = [{"group_id": group_id, "at": at, "user_id": user_id, "actor": name, "action": "update",
-             "record_table": table, "record_id": str(record_id), "summary": scrub(str(summary), group_id)[:200],
+             "record_table": table, "record_id": str(record_id), "summary": clean(str(summary))[:200],
+             "texts": _texts(summary, clean),
              "before": scrub_tree(_plain_tree(before), group_id), "after": scrub_tree(_plain_tree(after), group_id)}
             for record_id, summary, before, after in entries]
     if rows:

@@ -44,6 +44,7 @@ class Message:
     project_id: int | None
     attempts: int
     batch_id: int | None = None
+    texts: dict | None = None  # the title's and body's message ids and parameters (core.i18n.stored)
 
 
 class Channel:
@@ -93,5 +94,5 @@ class InboxChannel(Channel):
         now = utcnow()
         db.session.execute(sa.insert(InboxMessage.__table__), [
             {"group_id": m.group_id, "notice_id": m.id, "recipient_id": m.recipient_id, "title": m.title,
-             "body": m.body, "link": m.link, "created_at": now, "read_at": None} for m in messages])
+             "body": m.body, "link": m.link, "created_at": now, "read_at": None, "texts": m.texts} for m in messages])
         return {m.id: None for m in messages}

@@ -24,9 +24,20 @@ def translations():
     return found
 
 
-def gettext(string: str, **variables) -> str:
+class Text(str):
+    """A translated text that remembers its message id and parameters, so what is stored from it (a notice,
+    an audit summary) can be shown again in the reader's language (``stored``, ``shown``). Any operation on
+    it (slicing, joining, formatting) gives a plain ``str``: a composed text keeps only its words."""
+
+    msgid: str
+    params: dict
+
+
+def gettext(string: str, **variables) -> Text:
     text = translations().ugettext(string)
-    return text % variables if variables else text
+    found = Text(text % variables if variables else text)
+    found.msgid, found.params = string, variables
+    return found
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
@@ -37,3 +48,49 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Translated when shown, in the locale of whoever it is shown to (labels declared at import time)."""
     return LazyString(gettext, string, **variables)
+
+
+def stored(text, clean=None) -> dict | None:
+    """What to store beside ``text`` to show it again in another language: {"msgid", "params"}, or None
+    for a text that is not one message. Parameters that are messages are kept as messages; the others
+    as text (numbers as numbers), each passed through ``clean`` (the scrubbing of secrets)."""
+    clean = clean or (lambda value: value)
+    if isinstance(text, LazyString) and text._func is gettext:
+        msgid, params = text._args[0], text._kwargs
+    elif isinstance(text, Text):
+        msgid, params = text.msgid, text.params
+    else:
+        return None
+
+    def value(v):
+        if isinstance(v, bool) or isinstance(v, int) or v is None:
+            return v
+        return stored(v, clean) or clean(str(v))
+    return {"msgid": msgid, "params": {k: value(v) for k, v in params.items()}}
+
+
+def shown(message: dict | None, fallback: str, lang_translations=None) -> str:
+    """A text stored with ``stored`` in the reader's language (or that of ``lang_translations``); ``fallback``
+    (the text as stored) for rows written before message ids were kept, or a message that no longer fits."""
+    if not message or not isinstance(message, dict) or "msgid" not in message:
+        return fallback
+    found = lang_translations or translations()
+
+    def value(v):
+        return shown(v, "", found) if isinstance(v, dict) else v
+    try:
+        text = found.ugettext(message["msgid"])
+        params = {k: value(v) for k, v in (message.get("params") or {}).items()}
+        return text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        return fallback
+
+
+def translations_for(locale: str | None):
+    """The catalogue of ``locale`` (the app's default when empty), e.g. a recipient's at send time."""
+    from flask import current_app
+    from flask_babel import force_locale
+    if not has_app_context():
+        return _NULL
+    with force_locale(locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")):
+        return get_translations()

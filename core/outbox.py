@@ -25,6 +25,7 @@ from sqlalchemy import and_, or_
 from core import ratelimit, redact
 from core.channels import Message, PermanentError, RateLimited, TransientError
 from core.extensions import db
+from core.i18n import shown, stored, translations_for
 from core.jobs import enqueue, perform_later, redis_connection
 from core.models import Notice, NoticeBatch, User
 from core.models.notice import FAILED, PENDING, SENDING, SENT
@@ -62,19 +63,26 @@ def notify_each(group_id: int, messages, title: str, link: str = "", channels_=(
         raise KeyError(f"unknown notification channel(s): {unknown}")
     now = utcnow()
     clean = redact.scrubber(group_id)
-    title = clean(title)
-    messages = [(rid, clean(body)) for rid, body in messages]
+    title_text = stored(title, clean)  # message ids and parameters: shown in the reader's language
+    title = clean(str(title))
+    messages = [(rid, clean(str(body)), _texts(title_text, stored(body, clean))) for rid, body in messages]
     batch = NoticeBatch(group_id=group_id, project_id=project_id, kind=kind, title=title[:200], created_at=now,
-                        created_by=actor, is_test=is_test)
+                        created_by=actor, is_test=is_test, texts=_texts(title_text, None))
     db.session.add(batch)
     db.session.flush()
     notices = [Notice(group_id=group_id, key=f"{batch.id}:{rid}:{channel}", batch_id=batch.id, project_id=project_id,
-                      recipient_id=rid, channel=channel, title=title[:200], body=body, link=link, created_at=now)
-               for channel in channels_ for rid, body in messages]  # channel by channel: a job can batch them
+                      recipient_id=rid, channel=channel, title=title[:200], body=body, link=link, created_at=now,
+                      texts=texts)
+               for channel in channels_ for rid, body, texts in messages]  # channel by channel: a job can batch them
     db.session.add_all(notices)
     db.session.flush()
     schedule(group_id, [n.id for n in notices])
     return batch
+
+
+def _texts(title: dict | None, body: dict | None) -> dict | None:
+    found = {key: value for key, value in (("title", title), ("body", body)) if value}
+    return found or None
 
 
 def schedule(group_id: int, notice_ids: list[int]) -> None:
@@ -104,7 +112,7 @@ def _claim(notice_ids: list[int]) -> tuple[str, list]:
             and_(Notice.state == SENDING, Notice.claimed_at < stale)))
         .values(state=SENDING, claimed_at=now, claim=claim, attempts=Notice.attempts + 1)
         .returning(Notice.id, Notice.key, Notice.group_id, Notice.channel, Notice.recipient_id, Notice.title,
-                   Notice.body, Notice.link, Notice.project_id, Notice.attempts, Notice.batch_id)
+                   Notice.body, Notice.link, Notice.project_id, Notice.attempts, Notice.batch_id, Notice.texts)
         .execution_options(synchronize_session=False)).all()
     db.session.commit()
     return claim, sorted(claimed, key=lambda row: row.id)
@@ -134,11 +142,16 @@ def _lease(claim: str):
 
 
 def _message(notice, users: dict) -> Message:
+    """The notice for its channel, in the recipient's language when its message ids were kept."""
     user = users[notice.recipient_id]
+    texts = notice.texts or {}
+    language = translations_for(user.locale) if texts else None
     return Message(id=notice.id, key=notice.key, group_id=notice.group_id, channel=notice.channel,
-                   recipient_id=user.id, recipient_name=user.name, recipient_mobile=user.mobile, title=notice.title,
-                   body=notice.body, link=notice.link, project_id=notice.project_id, attempts=notice.attempts,
-                   batch_id=notice.batch_id)
+                   recipient_id=user.id, recipient_name=user.name, recipient_mobile=user.mobile,
+                   title=shown(texts.get("title"), notice.title, language)[:200],
+                   body=shown(texts.get("body"), notice.body, language), link=notice.link,
+                   project_id=notice.project_id, attempts=notice.attempts, batch_id=notice.batch_id,
+                   texts=notice.texts)
 
 
 def _send_rate_limited(channel, messages: list[Message]) -> dict[int, object]:
@@ -166,7 +179,7 @@ def deliver(notice_ids: list[int]) -> dict[str, int]:
     claim, claimed = _claim(notice_ids)
     outcome = {SENT: 0, FAILED: 0, PENDING: 0}
     if claimed:
-        users = {u.id: u for u in db.session.execute(db.select(User.id, User.name, User.mobile).where(
+        users = {u.id: u for u in db.session.execute(db.select(User.id, User.name, User.mobile, User.locale).where(
             User.id.in_({n.recipient_id for n in claimed})))}
         by_channel: dict[str, list] = {}
         for notice in claimed:

@@ -42,7 +42,7 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
             heads = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
             # Each plugin branch depends on the core branch, so their heads stand for all.
             assert heads == {"3c568d6739a1", "0001_agreements", "0001_dingtalk",  # agreements depends on subscription
-                             "h5c_module_state_version", "h5b_payment_corrections", "0001_distribution",
+                             "h20_message_ids", "h5b_payment_corrections", "0001_distribution",
                              "0001_exit",  # exit depends on distribution
                              "0001_minority",  # minority depends on distribution
                              "0001_mandatory",  # mandatory depends on subscription

@@ -122,7 +122,8 @@ def readable(values: dict | None, table: str) -> list[str]:
 
 
 def summary(row, labels: dict[str, str]) -> str:
-    """The record's label as stored, or the model's label for entries that stored a Python repr."""
+    """The record's label (a named action's summary in the reader's language), or the model's label for entries
+    that stored a Python repr."""
     if _REPR.match(row.summary or ""):
         return labels.get(row.record_table, row.record_table)
-    return row.summary
+    return row.summary_text  # in the reader's language when its message id was kept

@@ -24,3 +24,10 @@ class AuditLog(TenantMixin, db.Model):
     summary: Mapped[str] = mapped_column(sa.String(200), default="")
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
+    # {"summary": {"msgid", "params"}}: the summary shown again in the reader's language (core.i18n.shown)
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    @property
+    def summary_text(self) -> str:
+        from core.i18n import shown
+        return shown((self.texts or {}).get("summary"), self.summary)

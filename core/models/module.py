@@ -32,3 +32,4 @@ class ModuleSetting(TenantMixin, db.Model):
     module: Mapped[str] = mapped_column(sa.String(60))
     key: Mapped[str] = mapped_column(sa.String(60))
     value: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)  # claimed by a form that saves one setting (审批流程)

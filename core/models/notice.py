@@ -14,7 +14,22 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATE_LABELS = {PENDING: _l("待发送"), SENDING: _l("发送中"), SENT: _l("已发送"), FAILED: _l("失败")}
 
 
-class NoticeBatch(TenantMixin, db.Model):
+class StoredTexts:
+    """``texts`` = {"title": {"msgid", "params"}, "body": ...} beside the stored title and body (written in the
+    sender's language): shown in the reader's language, the stored text for rows without it."""
+
+    @property
+    def title_text(self) -> str:
+        from core.i18n import shown
+        return shown((self.texts or {}).get("title"), self.title)
+
+    @property
+    def body_text(self) -> str:
+        from core.i18n import shown
+        return shown((self.texts or {}).get("body"), self.body)
+
+
+class NoticeBatch(StoredTexts, TenantMixin, db.Model):
     """One sending (e.g. a 缴款通知 to 300 partners): its notices share the batch."""
 
     __label__ = _l("通知批次")
@@ -26,9 +41,11 @@ class NoticeBatch(TenantMixin, db.Model):
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(sa.String(60), default="")
     is_test: Mapped[bool] = mapped_column(default=False)
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
+    body = ""
 
 
-class Notice(TenantMixin, db.Model):
+class Notice(StoredTexts, TenantMixin, db.Model):
     """One message to one recipient through one channel, delivered at most once."""
 
     __label__ = _l("通知")
@@ -52,6 +69,7 @@ class Notice(TenantMixin, db.Model):
     claim: Mapped[str] = mapped_column(sa.String(40), default="")
     sent_at: Mapped[dt.datetime | None]
     external_id: Mapped[str] = mapped_column(sa.String(80), default="")
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
 
     recipient = relationship("User")
 
@@ -60,7 +78,7 @@ class Notice(TenantMixin, db.Model):
         return str(STATE_LABELS.get(self.state, self.state))
 
 
-class InboxMessage(TenantMixin, db.Model):
+class InboxMessage(StoredTexts, TenantMixin, db.Model):
     """A message in a user's personal centre (个人中心 / 消息): the inbox channel's receiving side."""
 
     __label__ = _l("站内消息")
@@ -74,3 +92,4 @@ class InboxMessage(TenantMixin, db.Model):
     link: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(index=True)
     read_at: Mapped[dt.datetime | None]
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
