@@ -25,9 +25,7 @@ def _cell(sheet, value, kind):
         return WriteOnlyCell(sheet, value=int(value))
     if kind == "date" and isinstance(value, dt.date):
         return WriteOnlyCell(sheet, value=value.isoformat())
-    cell = WriteOnlyCell(sheet, value=safe_text(value))
-    cell.data_type = "s"
-    return cell
+    return safe_text(value)  # a plain str: openpyxl takes only text beginning with "=" as a formula
 
 
 def write_stream(title: str, columns, rows, totals: dict | None = None, total_label: str = "",

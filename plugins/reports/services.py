@@ -340,15 +340,148 @@ class ExitedPartners(Report):
         return row
 
 
-REPORTS = {r.code: r for r in (PaymentSummary(), DistributionSummary(), PartnerPositions(), ExitedPartners())}
+class WorkTracking(Report):
+    """工作跟踪表: per project, each process of the enabled stages: done, running or waiting, with its dates.
+
+    Processes of a disabled module are not listed (core.processes.service.kinds_for)."""
+
+    code = "tracking"
+    title = _l("工作跟踪表")
+    small = True
+
+    def columns(self):
+        return [Column("project", _l("项目名称")), Column("company", _l("城市公司")), Column("batch", _l("批次")),
+                Column("process", _l("流程"), sortable=False), Column("state", _l("状态")),
+                Column("started", _l("发起时间"), "date"), Column("completed", _l("完成时间"), "date"),
+                Column("runs", _l("次数"), "int", total=False)]
+
+    def rows(self, user, filters):
+        from core.processes.models import RESET, STATE_LABELS, ProcessInstance
+        from core.processes.service import kinds_for
+        from core.ui import localtime
+        kinds = kinds_for(current_group_id())
+        projects = db.session.execute(
+            sa.select(Project.id, Project.name, Company.name.label("company"), Batch.name.label("batch"))
+            .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
+            .where(Project.id.in_(visible_projects(user, filters))).order_by(Project.name)).all()
+        runs = (sa.select(ProcessInstance.project_id, ProcessInstance.kind, sa.func.max(ProcessInstance.id).label("last"),
+                          sa.func.count().label("runs"))
+                .where(ProcessInstance.state != RESET, ProcessInstance.project_id.in_(visible_projects(user, filters)))
+                .group_by(ProcessInstance.project_id, ProcessInstance.kind).subquery("runs"))
+        found = {(r.project_id, r.kind): r for r in db.session.execute(
+            sa.select(runs.c.project_id, runs.c.kind, runs.c.runs, ProcessInstance.state, ProcessInstance.started_at,
+                      ProcessInstance.completed_at).join(ProcessInstance, ProcessInstance.id == runs.c.last))}
+        waiting = str(_l("待发起"))
+        out = []
+        for project in projects:
+            for kind in kinds:
+                run = found.get((project.id, kind.code))
+                started = run.started_at if run else None
+                if filters.date_from and (started is None or started.date() < filters.date_from):
+                    continue
+                if filters.date_to and (started is None or started.date() > filters.date_to):
+                    continue
+                out.append({"project_id": project.id, "project": project.name, "company": project.company,
+                            "batch": project.batch, "process": str(kind.label),
+                            "state": str(STATE_LABELS.get(run.state, run.state)) if run else waiting,
+                            "started": localtime(started, "%Y-%m-%d") if started else None,
+                            "completed": localtime(run.completed_at, "%Y-%m-%d") if run and run.completed_at else None,
+                            "runs": run.runs if run else 0})
+        return out
 
 
-def _prepare(report, row) -> dict:
+class RealtimeSummary(Report):
+    """实时跟踪汇总表: the group's figures now, by company and batch (the charts are drawn from ``series``)."""
+
+    code = "realtime"
+    title = _l("实时跟踪汇总表")
+    small = True
+    default_sort = "company"
+
+    def columns(self):
+        cols = [Column("company", _l("城市公司")), Column("batch", _l("批次")), Column("projects", _l("项目数"), "int"),
+                Column("partners", _l("合伙人数"), "int"), Column("investment", _l("投资金额"), "money"),
+                Column("paid", _l("已缴金额"), "money"), Column("principal", _l("本金"), "money"),
+                Column("interest", _l("资金利息"), "money"), Column("other", _l("其它"), "money"),
+                Column("profit", _l("利润"), "money"), Column("distributed", _l("分配合计"), "money", derive=_distributed)]
+        if exit_table() is not None:
+            cols.append(Column("payout", _l("退出打款金额"), "money"))
+        return cols
+
+    def select(self, user, filters):
+        paid, dist = paid_by_subscription(filters), distributed_by_subscription(filters)
+        money = Payment.amount.type
+        query = (sa.select(Company.name.label("company"), Batch.name.label("batch"),
+                           sa.func.count(sa.distinct(Project.id)).label("projects"), sa.func.count().label("partners"),
+                           sa.func.sum(Subscription.investment).label("investment"),
+                           sa.type_coerce(sa.func.sum(paid.c.paid), money).label("paid"),
+                           *(sa.type_coerce(sa.func.sum(dist.c[k]), money).label(k)
+                             for k in ("principal", "interest", "other", "profit")))
+                 .select_from(Subscription).join(Project, Project.id == Subscription.project_id)
+                 .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
+                 .outerjoin(paid, paid.c.sid == Subscription.id).outerjoin(dist, dist.c.sid == Subscription.id)
+                 .where(Subscription.investment.is_not(None), Project.id.in_(visible_projects(user, filters)))
+                 .group_by(Company.name, Batch.name))
+        table = exit_table()
+        if table is not None:
+            exits = exits_by_subscription(table, filters)
+            query = query.add_columns(sa.type_coerce(sa.func.sum(exits.c.payout), money).label("payout")
+                                      ).outerjoin(exits, exits.c.sid == Subscription.id)
+        return query
+
+    @staticmethod
+    def prepare(row):
+        row["interest"] = row.get("interest") or ZERO  # the sum of −|B|: abs() of the total is the sum of abs()
+        return row
+
+
+def cash_over_time(user, filters: Filters) -> tuple[list[str], list[Decimal], list[Decimal]]:
+    """Months, and per month the cumulative 已缴 (invested) and cumulative 分配合计 (returned). Two queries
+    grouped by day: rows per date, not per partner."""
+    visible = visible_projects(user, filters)
+    paid = db.session.execute(sa.select(Payment.paid_on, sa.func.sum(Payment.amount))
+                              .where(Payment.reversed_at.is_(None), Payment.project_id.in_(visible),
+                                     *filters.dates(Payment.paid_on)).group_by(Payment.paid_on)).all()
+    line = DistributionLine
+    back = db.session.execute(sa.select(DistributionBatch.distributed_on, sa.func.sum(line.principal),
+                                        sa.func.sum(line.interest), sa.func.sum(line.other), sa.func.sum(line.profit))
+                              .join(DistributionBatch, DistributionBatch.id == line.batch_id)
+                              .where(DistributionBatch.approved_at.is_not(None), line.project_id.in_(visible),
+                                     DistributionBatch.distributed_on.is_not(None),
+                                     *filters.dates(DistributionBatch.distributed_on))
+                              .group_by(DistributionBatch.distributed_on)).all()
+    months: dict[str, list[Decimal]] = {}
+    for day, amount in paid:
+        months.setdefault(day.strftime("%Y-%m"), [ZERO, ZERO])[0] += amount or ZERO
+    for day, principal, interest, other, profit in back:
+        total = (principal or ZERO) - abs(interest or ZERO) + (other or ZERO) + (profit or ZERO)
+        months.setdefault(day.strftime("%Y-%m"), [ZERO, ZERO])[1] += total
+    labels, invested, returned, a, b = [], [], [], ZERO, ZERO
+    for month in sorted(months):
+        a += months[month][0]
+        b += months[month][1]
+        labels.append(month)
+        invested.append(a)
+        returned.append(b)
+    return labels, invested, returned
+
+
+REPORTS = {r.code: r for r in (WorkTracking(), PaymentSummary(), DistributionSummary(), RealtimeSummary(),
+                                PartnerPositions(), ExitedPartners())}
+
+
+def _prepare(report, row, columns) -> dict:
     row = dict(row)
     prepare = getattr(report, "prepare", None)
     if prepare:
         row = prepare(row)
-    return finish(report.columns(), row)
+    return finish(columns, row)
+
+
+def _small_rows(report, user, filters, columns) -> list[dict]:
+    if hasattr(report, "rows"):
+        return [finish(columns, row) for row in report.rows(user, filters)]
+    return [_prepare(report, r, columns) for r in db.session.execute(report.select(user, filters)).mappings()]
 
 
 def _sort_key(value):
@@ -361,14 +494,13 @@ def page(report: Report, user, filters: Filters, sort: str = "", descending: boo
     columns = report.columns()
     keys = {c.key for c in columns if c.sortable}
     sort = sort if sort in keys else report.default_sort
-    base = report.select(user, filters)
     if report.small:
-        rows = [_prepare(report, r) for r in db.session.execute(base).mappings()]
+        rows = _small_rows(report, user, filters, columns)
         rows.sort(key=lambda r: _sort_key(r.get(sort)), reverse=descending)
         totals = totals_of(columns, rows)
         start = (number - 1) * per_page
         return rows[start:start + per_page], totals, len(rows)
-    sub = base.subquery("rows")
+    sub = report.select(user, filters).subquery("rows")
     summed = [c.key for c in columns if c.kind in ("money", "int") and c.total and not c.derive]
     found = db.session.execute(sa.select(sa.func.count(), *(sa.type_coerce(sa.func.sum(sub.c[k]), sub.c[k].type)
                                                              for k in summed)).select_from(sub)).one()
@@ -377,7 +509,7 @@ def page(report: Report, user, filters: Filters, sort: str = "", descending: boo
     order = sub.c[sort].desc() if descending else sub.c[sort].asc()
     rows = db.session.execute(sa.select(sub).order_by(order, sub.c.subscription_id)
                               .limit(per_page).offset((number - 1) * per_page)).mappings()
-    return [_prepare(report, r) for r in rows], totals, count
+    return [_prepare(report, r, columns) for r in rows], totals, count
 
 
 def totals_of(columns, rows) -> dict:
@@ -392,14 +524,13 @@ def all_rows(report: Report, user, filters: Filters, sort: str = ""):
     """Every row, streamed in chunks from the database (an export never holds them all)."""
     columns = report.columns()
     sort = sort if sort in {c.key for c in columns if c.sortable} else report.default_sort
-    base = report.select(user, filters)
     if report.small:
-        rows = [_prepare(report, r) for r in db.session.execute(base).mappings()]
+        rows = _small_rows(report, user, filters, columns)
         rows.sort(key=lambda r: _sort_key(r.get(sort)))
         yield from rows
         return
-    sub = base.subquery("rows")
+    sub = report.select(user, filters).subquery("rows")
     result = db.session.execute(sa.select(sub).order_by(sub.c[sort], sub.c.subscription_id),
                                 execution_options={"yield_per": 2000, "stream_results": True})
     for row in result.mappings():
-        yield _prepare(report, row)
+        yield _prepare(report, row, columns)

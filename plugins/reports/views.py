@@ -109,9 +109,29 @@ def report(code):
     rows, totals, count = services.page(report, current_user, filters, sort, descending, number or 1, PER_PAGE)
     pages = max((count + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k not in ("page", "export")}
+    figures = _charts(filters) if report.code == "realtime" else ()
     return render_template("reports/report.html", report=report, columns=columns, rows=rows, totals=totals,
                            count=count, page=number or 1, pages=pages, args=args, sort=sort, desc=descending,
-                           problems=problems, filters=filters, **_choices())
+                           problems=problems, filters=filters, charts=figures, **_choices())
+
+
+def _charts(filters):
+    """实时跟踪汇总表's charts: invested vs returned over time (cumulative, by month), and per company."""
+    out = []
+    labels, invested, returned = services.cash_over_time(current_user, filters)
+    if labels:
+        out.append(charts.line_chart(labels, [(_("累计已缴"), invested), (_("累计分配"), returned)],
+                                     title=_("投资与回款"), width=640))
+    companies = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for row in services.all_rows(services.REPORTS["realtime"], current_user, filters):
+        companies[row["company"]][0] += row["paid"] or 0
+        companies[row["company"]][1] += row["distributed"]
+    if companies:
+        names = sorted(companies)
+        out.append(charts.bar_chart(names, [(_("已缴金额"), [companies[n][0] for n in names]),
+                                            (_("分配合计"), [companies[n][1] for n in names])],
+                                    title=_("各公司投资与回款"), width=640))
+    return out
 
 
 @bp.route("/tools")

@@ -174,3 +174,27 @@ def test_query_counts_do_not_grow_with_partners(app, world):
         with counted(app) as statements:
             assert hh.get(url).status_code == 200
         assert len(statements) == before, url
+
+
+def test_realtime_summary_and_charts(app, world):
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/realtime").get_data(as_text=True)
+    # 项目数, 合伙人数, 投资, 已缴, 本金, 利息, 其它, 利润, 分配合计, 退出打款
+    assert footer(page) == ["2", "4", "218,333.34", "213,333.33", "193,333.33", "-1,567.90", "10.01", "33,333.34",
+                            "225,108.78", "100.00"]
+    assert page.count("<svg") == 2 and 'data-value="225108.78"' in page  # cumulative returned, and per company
+    assert 'data-value="213333.33"' in page and "https://" not in page.split("<svg", 1)[1].split("</svg>")[0]
+    rows = workbook(hh.get("/reports/realtime?export=1"))
+    assert D(str(rows[-1][10])) == D("225108.78")
+
+
+def test_work_tracking(app, world):
+    hh = login(app.test_client(), world["hh"])
+    page = hh.get("/reports/tracking").get_data(as_text=True)
+    assert "事业合伙立项" in page and "待发起" in page and "离职退休流程" in page
+    assert len(workbook(hh.get("/reports/tracking?export=1"))) > 2
+    with app.app_context():
+        from core.modules import disable
+        disable(world["group"], "exit")
+        db.session.commit()
+    assert "离职退休流程" not in hh.get("/reports/tracking").get_data(as_text=True)
