@@ -32,6 +32,7 @@ CORE_MENU = [
     MenuItem(_l("修改密码"), "me.password", "personal", 95),
     MenuItem(_l("通知记录"), "admin.notices", "admin", 70, (roles.ADMIN,)),
     MenuItem(_l("模块"), "admin.modules", "admin", 80, (roles.ADMIN,)),
+    MenuItem(_l("审批流程"), "admin.approval_providers", "admin", 85, (roles.ADMIN,)),
     MenuItem(_l("系统日志"), "admin.audit_log", "admin", 90, (roles.ADMIN,)),
 ]
 

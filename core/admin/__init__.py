@@ -15,4 +15,5 @@ def _admins_only():
         abort(403)
 
 
-from core.admin import audit_view, companies, modules_view, notices_view, projects, users  # noqa: E402,F401
+from core.admin import (audit_view, companies, modules_view, notices_view, projects, providers_view,  # noqa: E402,F401
+                        users)
