@@ -3,6 +3,7 @@ tables (认购明细, 分配): read once per request, so a table asks nothing pe
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from flask import g, has_request_context
 
@@ -57,3 +58,15 @@ def forget(project_id: int) -> None:
     if has_request_context():
         for key in [k for k in g.get("gentou_holders", {}) if k[1] == project_id]:
             del g.gentou_holders[key]
+
+
+def passed_on(project_id: int) -> dict[int, Decimal]:
+    """The part of each subscription's investment now counted in other partners' subscriptions
+    (``stakes_passed_on``: an exited stake taken over by new partners), by subscription id."""
+    def compute():
+        hooks, found = _hooks(project_id), {}
+        for result in (hooks.stakes_passed_on(project_id=project_id) if hooks else []):
+            for subscription_id, amount in (result or {}).items():
+                found[subscription_id] = found.get(subscription_id, Decimal("0.00")) + amount
+        return found
+    return _cached("passed_on", project_id, compute)

@@ -408,6 +408,30 @@ def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> 
 
 
 @hookspec
+def stakes_passed_on(project_id: int) -> dict[int, Decimal]:
+    """Return the part of each partner's investment in project ``project_id`` that left them and is now
+    counted in other partners' subscriptions (e.g. an exited partner's stake, transferred to the platform
+    company, then taken over by new partners in a 新增合伙 round), by subscription id, to the cent.
+
+    Tenant-level like ``holder_marks``: read by the subscription stage for who holds the stake now, so
+    a stake is counted once: its tier sums (认购明细) and the room left in the tier pots (补投) count a
+    subscription at its investment less this part. The partner's own rows stay as they were (history,
+    个人中心). A stake transferred but not yet taken over is still counted (held by the platform company).
+    Read ``core.holders.passed_on``. Use a fixed number of queries.
+
+    :param project_id: the project.
+    :returns: the amounts passed on, each positive and at most the subscription's investment, possibly none.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def stakes_passed_on(project_id):
+            return {e.subscription_id: e.taken for e in exits(project_id) if e.taken}
+    """
+
+
+@hookspec
 def required_partners(project_id: int) -> list[RequiredPartner]:
     """Return ``core.declarations.RequiredPartner`` entries: the partners this plugin requires on project
     ``project_id``'s 合伙名单 (e.g. the mandatory co-investors, 强投), each with their tier and minimum.

@@ -85,17 +85,11 @@ def editable(round_: Round) -> bool:
     return round_.state == OPEN and review_state(round_) in (DRAFT, RETURNED)
 
 
-def tier_totals(project_id: int) -> dict[str, Decimal]:
-    """What the partners of each tier have invested now (the approved figures)."""
-    found = dict(db.session.execute(db.select(Subscription.tier, db.func.sum(Subscription.investment))
-                                    .where(Subscription.project_id == project_id).group_by(Subscription.tier)).all())
-    return {tier: Decimal(found.get(tier) or 0).quantize(Decimal("0.01")) for tier in TIERS}
-
-
 def remaining(project_id: int, peak: Decimal | None) -> dict[str, Decimal]:
-    """Each tier's pot less what its partners have invested: what a 补投 round may still allot."""
+    """Each tier's pot less what it holds now (the approved figures, an exited stake counted once:
+    ``subscription.tier_totals``): what a 补投 round may still allot."""
     pots = subscription.pots(peak, subscription.ratios(project_id))
-    invested = tier_totals(project_id)
+    invested = subscription.tier_totals(project_id)
     return {tier: max(pots[tier] - invested[tier], ZERO) for tier in TIERS}
 
 
@@ -371,6 +365,8 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
             hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
         except ValueError as exc:  # the offering plugin refused (its message is for the user)
             raise AdjustmentError(str(exc)) from exc
+        from core.holders import forget
+        forget(project.id)  # who holds the stake changed: this request reads it again
     _set(round_, f"{project.name} · {round_.label}", state=APPROVED, process_id=instance.id, approved_at=utcnow())
     _announce(project, plan, round_, instance, lines(round_.id))
 

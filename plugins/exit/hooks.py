@@ -58,6 +58,12 @@ def stake_sources(project_id):
 
 
 @hookimpl
+def stakes_passed_on(project_id):
+    from plugins.exit.services import passed_on
+    return passed_on(project_id)
+
+
+@hookimpl
 def stake_taken(project_id, source_key, taken):
     from plugins.exit.services import stake_taken as take
     take(project_id, source_key, taken)

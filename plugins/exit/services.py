@@ -300,6 +300,31 @@ def holders(project_id: int):
     return [Holder(SOURCE_KEY, held.company.name, held.amount, _("平台公司承接退出合伙人份额"))]
 
 
+def passed_on(project_id: int) -> dict[int, Decimal]:
+    """What new partners took over (新增合伙) of each exited partner's transferred stake, by subscription id:
+    the holding is split over the tiers in proportion to what was transferred (as the platform company's
+    distribution lines are), then within a tier over its exits the same way (largest remainder, to the cent); what an exit transferred and the
+    platform company no longer holds was taken over, and is counted in the new partners' subscriptions."""
+    from core.money import split
+    held = holding(project_id)
+    if held is None:
+        return {}
+    rows = db.session.execute(db.select(PartnerExit.subscription_id, Subscription.tier, PartnerExit.transferred)
+                              .join(Subscription, Subscription.id == PartnerExit.subscription_id)
+                              .where(PartnerExit.project_id == project_id, PartnerExit.state.in_((TRANSFERRED, PAID)))
+                              .order_by(Subscription.tier, PartnerExit.id)).all()
+    tiers = sorted({tier for _s, tier, _t in rows})
+    weights = {tier: sum((t or ZERO for _s, r_tier, t in rows if r_tier == tier), ZERO) for tier in tiers}
+    kept_by_tier = dict(zip(tiers, split(max(held.amount, ZERO), [weights[tier] for tier in tiers])))
+    taken: dict[int, Decimal] = {}
+    for tier in tiers:
+        members = [(s, t or ZERO) for s, r_tier, t in rows if r_tier == tier]
+        for (subscription_id, transferred), kept in zip(members, split(kept_by_tier[tier], [t for _s, t in members])):
+            if transferred > kept:
+                taken[subscription_id] = taken.get(subscription_id, ZERO) + transferred - kept
+    return taken
+
+
 def stake_sources(project_id: int):
     from core.declarations import StakeSource
     held = holding(project_id)

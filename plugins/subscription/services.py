@@ -49,6 +49,43 @@ def pots(peak: Decimal | None, tier_ratios: dict[str, Decimal]) -> dict[str, Dec
     return {tier: round_cents((peak or ZERO) * ratio / 100) for tier, ratio in tier_ratios.items()}
 
 
+def passed_on(project_id: int) -> dict[int, Decimal]:
+    """The part of each subscription's investment now counted in other partners' subscriptions (an exited
+    stake taken over by new partners), by subscription id (the ``stakes_passed_on`` hook)."""
+    from core.holders import passed_on as found
+    return found(project_id)
+
+
+def tier_totals(project_id: int) -> dict[str, Decimal]:
+    """What each tier holds now: its partners' investments less the parts passed on to other partners, so
+    a stake is counted once (an exited partner's stake counts in its tier while the platform company holds
+    it, and in the new partners' tiers once they took it over)."""
+    found = dict(db.session.execute(db.select(Subscription.tier, db.func.sum(Subscription.investment))
+                                    .where(Subscription.project_id == project_id).group_by(Subscription.tier)).all())
+    totals = {tier: Decimal(found.get(tier) or 0).quantize(CENT) for tier in TIERS}
+    passed = passed_on(project_id)
+    if passed:
+        for subscription_id, tier in db.session.execute(db.select(Subscription.id, Subscription.tier).where(
+                Subscription.project_id == project_id, Subscription.id.in_(list(passed)))).all():
+            totals[tier] -= passed[subscription_id]
+    return totals
+
+
+def passed_parts(rows: list[Subscription]) -> list[tuple[Subscription, dict[str, Decimal]]]:
+    """For the 认购明细: each row with a part passed on, and that part as investment, financed and
+    self-funded (the financed part in proportion, to the cent), to be taken off its tier's sums."""
+    passed, parts = passed_on(rows[0].project_id) if rows else {}, []
+    for row in rows:
+        amount = passed.get(row.id)
+        if not amount:
+            continue
+        investment, financed = row.investment or ZERO, row.financed or ZERO
+        kept = round_cents(financed * (investment - amount) / investment) if investment else ZERO
+        parts.append((row, {"investment": amount, "financed": financed - kept,
+                            "self_funded": amount - (financed - kept)}))
+    return parts
+
+
 def is_approved(project_id: int, process: str) -> bool:
     done = latest(project_id, process)
     return done is not None and done.state == APPROVED
@@ -116,12 +153,11 @@ def set_investment(project, subscription: Subscription, amount: Decimal) -> None
         raise SubscriptionError(_("投资金额 %(amount)s 超出认购上下限 %(low)s – %(high)s", amount=f"{amount:,}",
                                   low=f"{subscription.min_amount:,}", high=f"{subscription.max_amount:,}"))
     pot = pots(initiation(project).capital_peak, ratios(project.id))[subscription.tier]
-    others = db.session.scalar(db.select(db.func.coalesce(db.func.sum(Subscription.investment), 0)).where(
-        Subscription.project_id == project.id, Subscription.tier == subscription.tier,
-        Subscription.id != subscription.id))
-    if Decimal(others) + amount > pot:
+    # The tier as held now (tier_totals): the partner's passed-on part, if any, stays passed on.
+    total = tier_totals(project.id)[subscription.tier] - (subscription.investment or ZERO) + amount
+    if total > pot:
         raise SubscriptionError(_("%(tier)s合计 %(total)s 超过该层级额度 %(pot)s", tier=TIERS[subscription.tier],
-                                  total=f"{Decimal(others) + amount:,}", pot=f"{pot:,}"))
+                                  total=f"{total:,}", pot=f"{pot:,}"))
     subscription.investment = amount
 
 

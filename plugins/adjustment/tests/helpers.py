@@ -128,3 +128,16 @@ def the_round(app, world, round_id) -> Round:
 
 def staff(app, world):
     return login(app.test_client(), world["kj"]), login(app.test_client(), world["hh"])
+
+
+def take_over(app, world, kj, hh, amounts: dict[str, str], source="exit:platform", tier="realestate") -> int:
+    """A 新增合伙 round whose new partners (``amounts`` by username) take over the holding ``source``, through
+    计算新合伙明细, 送审, 审核 and its process."""
+    round_id = new_round(app, world, kj, "new_partners", source=source, payment_deadline="2030-05-31")
+    for username, amount in amounts.items():
+        act(kj, world, round_id, "partners", {"username": username, "tier": tier, "amount": amount})
+    act(kj, world, round_id, "compute")
+    act(kj, world, round_id, "submit")
+    review(app, world, hh, round_id)
+    run_process(app, world, kj, hh, "new_partners_initiation")
+    return round_id

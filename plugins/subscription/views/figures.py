@@ -37,13 +37,17 @@ def subscriptions(project_id):
     sums = {tier: {field: sum((getattr(r, field) or ZERO for r in members), ZERO)
                    for field in ("subscribed_amount", "investment", "self_funded", "financed")}
             for tier, members in by_tier.items()}
+    passed = services.passed_parts(rows)  # a stake taken over by new partners counts in their rows, once
+    for row, part in passed:
+        for field, amount in part.items():
+            sums[row.tier][field] -= amount
     totals = {field: sum((sums[t][field] for t in TIERS), ZERO) for field in sums["city"]}
     review = reviews.review_of(plan)
     kinds = totals_by_kind(project.id, [(r.user_id, {"subscribed_amount": r.subscribed_amount,
                                                      "investment": r.investment}) for r in rows])
     return render_template("subscription/subscriptions.html", project=project, plan=plan, by_tier=by_tier,
                            required=required(project.id), kind_totals=kinds, late=_late(project, rows),
-                           sums=sums, totals=totals, pots=tier_pots, ratios=tier_ratios, tiers=TIERS, review=review,
+                           sums=sums, totals=totals, passed=dict((r.id, p) for r, p in passed), pots=tier_pots, ratios=tier_ratios, tiers=TIERS, review=review,
                            editable=reviews.is_editable(plan), rows=rows,
                            peak_confirmed=services.is_approved(project.id, services.PEAK_PROCESS),
                            approved=services.is_approved(project.id, services.INITIATION_PROCESS))
