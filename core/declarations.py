@@ -113,9 +113,11 @@ class HolderMark:
 @dataclasses.dataclass(frozen=True)
 class Holder:
     """A holder of part of a project's partnership investment that is not a partner, e.g. the group's
-    platform company (平台公司) holding exited partners' stakes. ``investment`` is money, to the cent."""
+    platform company (平台公司) holding exited partners' stakes. ``investment`` is money, to the cent;
+    ``tier`` (a 层级 of the subscription stage) is the tier whose profit share the holding takes part in."""
 
     key: str
     name: str
     investment: Decimal
     note: str = ""
+    tier: str = ""

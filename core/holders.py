@@ -47,6 +47,16 @@ def others(project_id: int) -> list[Holder]:
     return _cached("others", project_id, compute)
 
 
+def sharing(project_id: int) -> list[Holder]:
+    """The holders other than partners who take a share of the distributions (``distribution_holders``)."""
+    def compute():
+        hooks = _hooks(project_id)
+        found = [h for result in (hooks.distribution_holders(project_id=project_id) if hooks else [])
+                 for h in result or []]
+        return sorted(found, key=lambda h: (h.key, h.tier))
+    return _cached("sharing", project_id, compute)
+
+
 def left(project_id: int, on: dt.date | None = None) -> set[int]:
     """The partners whose stake left them (on or before ``on`` when given): left out of later distributions."""
     return {user_id for user_id, found in marks(project_id).items()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
     from sqlalchemy.orm import DeclarativeBase
 
+    import datetime as dt
     from decimal import Decimal
 
     from core.channels import Channel
@@ -520,4 +521,55 @@ def other_holders(project_id: int) -> list[Holder]:
         def other_holders(project_id):
             held = platform_holding(project_id)
             return [Holder("exit:platform", held.company.name, held.amount)] if held else []
+    """
+
+
+@hookspec
+def distribution_holders(project_id: int) -> list[Holder]:
+    """Return ``core.declarations.Holder`` entries: who else than the partners takes a share of the
+    distribution batches of project ``project_id`` created now (e.g. the platform company holding the
+    stakes of exited partners, when the module's settings say it takes their share).
+
+    Tenant-level like ``holder_marks``: read when a batch is created (each holder gets its own line,
+    keyed by ``key`` and ``tier``, never notified) and when its 分配测算 runs (``investment`` is the
+    principal held: A of a 本金分配, the weight among the ``tier``'s partners for 利润, with the same
+    largest-remainder rounding to the cent). Read ``core.holders.sharing``. Use a fixed number of queries.
+
+    :param project_id: the project whose batch is created or computed.
+    :returns: the holders with a positive investment and a tier, possibly none.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def distribution_holders(project_id):
+            held = platform_holding(project_id)
+            return [Holder("exit:platform", held.company.name, held.amount, tier="city")] if held else []
+    """
+
+
+@hookspec
+def holding_ended(project_id: int, subscription_id: int, ended_on: dt.date, reason: str) -> None:
+    """A partner's holding in project ``project_id`` (their subscription ``subscription_id``) ended on
+    ``ended_on``: their stake left them for good (e.g. 合伙投资过户给平台公司 after 离职 or 退休).
+
+    Tenant-level, called on every plugin the company enabled inside the transaction that ends the
+    holding, with the company current; the plugins that keep records of the subscription mark them
+    ended (the partner's agreement is no longer the one in force but stays downloadable and verifiable).
+    Write rows in the current session; make no network call. Raising refuses the change and nothing
+    of it is saved.
+
+    :param project_id: the project.
+    :param subscription_id: the partner's subscription whose holding ended.
+    :param ended_on: the day it ended (the exit date).
+    :param reason: why, for people (e.g. "离职"), short text.
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def holding_ended(project_id, subscription_id, ended_on, reason):
+            for agreement in in_force(subscription_id):
+                agreement.state, agreement.ended_on, agreement.ended_reason = "terminated", ended_on, reason
     """

@@ -41,8 +41,8 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
         with db.engine.connect() as conn:
             heads = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
             # Each plugin branch depends on the core branch, so their heads stand for all.
-            assert heads == {"3c568d6739a1", "0001_agreements", "0001_dingtalk",  # agreements depends on subscription
-                             "h20_message_ids", "h5b_payment_corrections", "0001_distribution",
+            assert heads == {"3c568d6739a1", "0002_agreements_ended", "0001_dingtalk",  # agreements depends on subscription
+                             "h20_message_ids", "h5b_payment_corrections", "0002_distribution_holders",
                              "0001_exit",  # exit depends on distribution
                              "0001_minority",  # minority depends on distribution
                              "0001_mandatory",  # mandatory depends on subscription

@@ -45,6 +45,12 @@ def on_event(event):
 
 
 @hookimpl
+def holding_ended(project_id, subscription_id, ended_on, reason):
+    from plugins.agreements.services import end
+    end(subscription_id, ended_on, reason)
+
+
+@hookimpl
 def register_cli(group):
     from plugins.agreements.cli import agreements_cli, verify_command
     group.add_command(agreements_cli)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.tenancy import TenantMixin
 
-GENERATED, SEALED, SUPERSEDED = "generated", "sealed", "superseded"
-STATE_LABELS = {GENERATED: _l("待签署"), SEALED: _l("已签署盖章"), SUPERSEDED: _l("已被补充协议取代")}
+GENERATED, SEALED, SUPERSEDED, TERMINATED = "generated", "sealed", "superseded", "terminated"
+STATE_LABELS = {GENERATED: _l("待签署"), SEALED: _l("已签署盖章"), SUPERSEDED: _l("已被补充协议取代"),
+                TERMINATED: _l("已退出")}
 
 
 class AgreementTemplate(TenantMixin, db.Model):
@@ -77,6 +79,8 @@ class Agreement(TenantMixin, db.Model):
     signed_by: Mapped[str] = mapped_column(sa.String(60), default="")
     signed_ip: Mapped[str] = mapped_column(sa.String(64), default="")
     signed_method: Mapped[str] = mapped_column(sa.String(20), default="")
+    ended_on: Mapped[dt.date | None]  # 已退出: the partner's holding ended (holding_ended hook)
+    ended_reason: Mapped[str] = mapped_column(sa.String(40), default="")
 
     user = relationship("User")
 
@@ -84,6 +88,8 @@ class Agreement(TenantMixin, db.Model):
     def state_label(self) -> str:
         if self.state == SUPERSEDED and self.signed_at is None:  # replaced before it was signed
             return str(_l("已作废（已有新版本）"))
+        if self.state == TERMINATED:
+            return _("已退出（%(reason)s，%(on)s）", reason=self.ended_reason, on=self.ended_on.isoformat())
         return str(STATE_LABELS.get(self.state, self.state))
 
     @property

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import secrets
 import uuid
@@ -17,7 +18,7 @@ from core.models.user import utcnow
 from core.secrets import decrypt, decrypt_bytes, encrypt
 from core.ui import localtime
 from plugins.agreements import context
-from plugins.agreements.models import GENERATED, SEALED, SUPERSEDED, Agreement, AgreementTemplate, Seal
+from plugins.agreements.models import GENERATED, SEALED, SUPERSEDED, TERMINATED, Agreement, AgreementTemplate, Seal
 from plugins.subscription.models import Subscription
 
 DOCUMENT = Path(__file__).parent / "documents" / "agreement"
@@ -140,6 +141,8 @@ def generate(subscription_id: int) -> Agreement | None:
     previous = db.session.scalar(db.select(Agreement).where(Agreement.subscription_id == row.id,
                                                             Agreement.state != SUPERSEDED)
                                  .order_by(Agreement.version.desc()).limit(1))
+    if previous is not None and previous.state == TERMINATED:  # the holding ended: nothing more is due
+        return None
     figures = context.figures(row)
     if previous is not None and previous.figures == figures:
         return previous
@@ -158,6 +161,16 @@ def generate(subscription_id: int) -> Agreement | None:
     db.session.add(agreement)
     db.session.flush()
     return agreement
+
+
+def end(subscription_id: int, ended_on: dt.date, reason: str) -> list[Agreement]:
+    """The partner's holding ended (``holding_ended``): the agreement in force (and one not yet signed)
+    shows 已退出 with the date and the reason; it stays downloadable and verifiable (audited as a change)."""
+    found = db.session.scalars(db.select(Agreement).where(Agreement.subscription_id == subscription_id,
+                                                          Agreement.state.in_((GENERATED, SEALED)))).all()
+    for agreement in found:
+        agreement.state, agreement.ended_on, agreement.ended_reason = TERMINATED, ended_on, reason[:40]
+    return found
 
 
 def _signature_page(agreement: Agreement, read_sha256: str) -> str:
@@ -181,6 +194,8 @@ def sign(agreement: Agreement, user, password: str, client_ip: str, read_sha256:
         raise AgreementError(_("只能签署本人的协议"))
     if agreement.state == SUPERSEDED:
         raise AgreementError(_("该版本已被新版本取代，请阅读新版本后再签署"))
+    if agreement.state == TERMINATED:
+        raise AgreementError(_("合伙人已退出本项目，该协议已终止"))
     if agreement.state != GENERATED:
         raise AgreementError(_("该协议已签署或已被取代"))
     if read_sha256 != agreement.sha256:

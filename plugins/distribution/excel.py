@@ -15,7 +15,7 @@ FIGURES = ("principal", "interest", "other", "profit")
 
 
 def export(batch_label: str, rows) -> bytes:
-    return spreadsheet.write(batch_label[:31], HEADERS, ([r.user.username, r.user.name, f"{r.principal:.2f}",
+    return spreadsheet.write(batch_label[:31], HEADERS, ([r.account, r.name, f"{r.principal:.2f}",
                                                           f"{r.interest:.2f}", f"{r.other:.2f}", f"{r.profit:.2f}"]
                                                          for r in rows), widths=(16, 12, 16, 14, 12, 14))
 
@@ -69,7 +69,7 @@ CALCULATION = ["序号", "姓名", "层级", "事业合伙本金(A)", "资金利
 def calculation(batch_label: str, rows, tier_labels: dict) -> bytes:
     """分配测算表: every partner's figures and the totals (each the sum of the rounded rows)."""
     fields = ("principal", "interest", "other", "net", "with_other", "profit")
-    lines = [[i, r.user.name, str(tier_labels.get(r.tier, r.tier)), *(f"{getattr(r, f):.2f}" for f in fields),
+    lines = [[i, r.name, str(tier_labels.get(r.tier, r.tier)), *(f"{getattr(r, f):.2f}" for f in fields),
               f"{r.with_other + r.profit:.2f}"] for i, r in enumerate(rows, start=1)]
     totals = [sum((getattr(r, f) for r in rows), Decimal("0.00")) for f in fields]
     lines.append(["", "合计", "", *(f"{t:.2f}" for t in totals), f"{totals[4] + totals[5]:.2f}"])

@@ -84,7 +84,9 @@ class DistributionBatch(TenantMixin, db.Model):
 
 
 class DistributionLine(TenantMixin, db.Model):
-    """One partner's row of a batch: A 事业合伙本金, B 资金利息 (negative), C 其它, F 利润."""
+    """One partner's row of a batch: A 事业合伙本金, B 资金利息 (negative), C 其它, F 利润. A holder that is
+    not a partner (``distribution_holders``: the platform company...) has its own row, with ``holder`` (its
+    key) and ``holder_name`` and neither subscription nor user: it is shown and totalled, never notified."""
 
     __label__ = _l("分配明细")
     __tablename__ = "distribution_line"
@@ -96,8 +98,10 @@ class DistributionLine(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("distribution_batch.id"), index=True)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
-    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("subscription_subscription.id"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(sa.ForeignKey("subscription_subscription.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id"), index=True)
+    holder: Mapped[str] = mapped_column(sa.String(40), default="")  # Holder.key; "" for a partner
+    holder_name: Mapped[str] = mapped_column(sa.String(200), default="")
     tier: Mapped[str] = mapped_column(sa.String(12))
     principal: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)  # A
     interest: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)   # B, shown negative
@@ -106,6 +110,20 @@ class DistributionLine(TenantMixin, db.Model):
     version: Mapped[int] = mapped_column(default=1)
     user = relationship("User")
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def key(self):
+        """What the line is of: the partner's subscription id, or (holder key, tier)."""
+        return line_key(self.subscription_id, self.holder, self.tier)
+
+    @property
+    def name(self) -> str:
+        return self.holder_name if self.holder else self.user.name
+
+    @property
+    def account(self) -> str:
+        """账号 in the Excel sheets: the partner's username, or the holder's key and tier."""
+        return f"{self.holder}/{self.tier}" if self.holder else self.user.username
 
     @property
     def net(self) -> Decimal:
@@ -130,4 +148,8 @@ class DistributionLine(TenantMixin, db.Model):
         return ("distribution_batch", self.batch_id)
 
     def __str__(self):
-        return f"{self.user.name if self.user else self.user_id} · {self.batch_id}"
+        return f"{self.holder_name or (self.user.name if self.user else self.user_id)} · {self.batch_id}"
+
+
+def line_key(subscription_id: int | None, holder: str, tier: str):
+    return (holder, tier) if holder else subscription_id

@@ -55,7 +55,7 @@ def send(batch_id: int, actor: str = "", at_once: bool = False) -> int:
     record_action(db.session, batch.group_id, "distribution:notified", DistributionBatch.__tablename__, batch.id, batch.label,
                   before={"notified_at": None}, after={"notified_at": now.isoformat(timespec="seconds")})
     project = db.session.get(Project, batch.project_id)
-    rows = services.lines(batch.id)
+    rows = [r for r in services.lines(batch.id) if not r.holder]  # a holder that is not a partner is not notified
     outbox.notify_each(batch.group_id, [(r.user_id, _message(project, batch, r)) for r in rows],
                        _("分配通知：%(project)s %(batch)s", project=project.name, batch=batch.label),
                        link="/distribution/me", channels_=outbox.personal_channels(batch.group_id),

@@ -13,7 +13,7 @@ from core.audit import record_action
 from core.extensions import db
 from core.money import round_cents, split
 from plugins.distribution import batching
-from plugins.distribution.models import ZERO, DistributionBatch, DistributionLine
+from plugins.distribution.models import ZERO, DistributionBatch, DistributionLine, line_key
 from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS, Payment, Subscription
 
@@ -61,7 +61,8 @@ PROFIT_BATCHES = 5  # 第1次 … 第5次利润分配, each with its approval pr
 
 def create(project, kind: str) -> DistributionBatch:
     """新建分配批次: one line per partner with a confirmed investment who has not exited (their stake
-    transferred, per the ``holder_marks`` hook); 第N次 counted per project."""
+    transferred, per the ``holder_marks`` hook), and one per holder that is not a partner
+    (``distribution_holders``: the platform company...); 第N次 counted per project."""
     if kind not in ("principal", "profit", "liquidation"):
         raise DistributionError(_("分配类型无效"))
     if not subscription.is_approved(project.id, subscription.INITIATION_PROCESS):
@@ -82,12 +83,29 @@ def create(project, kind: str) -> DistributionBatch:
     from core.holders import left
     gone = left(project.id)  # exited partners whose stake was transferred (holder_marks): not in later batches
     members = [m for m in members if m.user_id not in gone]
-    if members:
-        db.session.execute(sa.insert(DistributionLine.__table__), [
-            {"group_id": project.group_id, "batch_id": batch.id, "project_id": project.id, "subscription_id": m.id,
-             "user_id": m.user_id, "tier": m.tier, "principal": ZERO, "interest": ZERO, "other": ZERO,
-             "profit": ZERO, "version": 1} for m in members])
+    blank = {"group_id": project.group_id, "batch_id": batch.id, "project_id": project.id, "principal": ZERO,
+             "interest": ZERO, "other": ZERO, "profit": ZERO, "version": 1}
+    rows = [{**blank, "subscription_id": m.id, "user_id": m.user_id, "tier": m.tier, "holder": "", "holder_name": ""}
+            for m in members]
+    rows += [{**blank, "subscription_id": None, "user_id": None, "tier": h.tier, "holder": h.key,
+              "holder_name": h.name[:200]} for h in _holders(project.id).values()]
+    if rows:
+        db.session.execute(sa.insert(DistributionLine.__table__), rows)
     return batch
+
+
+def _holders(project_id: int) -> dict:
+    """The holders that are not partners taking a share now (``distribution_holders``), by line key."""
+    from core.holders import sharing
+    return {line_key(None, h.key, h.tier): h for h in sharing(project_id) if h.tier in TIERS}
+
+
+def _investment(row, holders: dict) -> Decimal:
+    """What a line's share is computed from: the partner's confirmed investment, or what the holder holds now."""
+    if not row.holder:
+        return row.investment or ZERO
+    found = holders.get(line_key(None, row.holder, row.tier))
+    return found.investment if found is not None else ZERO
 
 
 def delete(batch: DistributionBatch) -> None:
@@ -100,8 +118,8 @@ def _rows(batch_id: int):
     return db.session.execute(db.select(DistributionLine.id, DistributionLine.subscription_id, DistributionLine.tier,
                                         DistributionLine.principal, DistributionLine.interest, DistributionLine.other,
                                         DistributionLine.profit, DistributionLine.version, Subscription.investment,
-                                        Subscription.financed)
-                              .join(Subscription, Subscription.id == DistributionLine.subscription_id)
+                                        Subscription.financed, DistributionLine.holder)
+                              .outerjoin(Subscription, Subscription.id == DistributionLine.subscription_id)
                               .where(DistributionLine.batch_id == batch_id).order_by(_tier_order(), DistributionLine.id)
                               ).all()
 
@@ -138,15 +156,21 @@ def interest(financed: Decimal, annual_rate: Decimal, start: dt.date, end: dt.da
     return -round_cents(financed * annual_rate / 100 * (end - start).days / DAYS_IN_YEAR)
 
 
-def already_distributed(project_id: int, before: DistributionBatch) -> dict[int, tuple[Decimal, Decimal]]:
-    """Principal returned and interest charged by the approved batches (subscription id -> (ΣA, ΣB))."""
-    return {sid: (Decimal(a), Decimal(b)) for sid, a, b in db.session.execute(
-        db.select(DistributionLine.subscription_id, sa.func.sum(DistributionLine.principal),
-                  sa.func.sum(DistributionLine.interest))
-        .join(DistributionBatch, DistributionBatch.id == DistributionLine.batch_id)
-        .where(DistributionLine.project_id == project_id, DistributionBatch.approved_at.is_not(None),
-               DistributionBatch.id != before.id)
-        .group_by(DistributionLine.subscription_id)).all()}
+def already_distributed(project_id: int, before: DistributionBatch) -> dict:
+    """Principal returned and interest charged by the approved batches (line key -> (ΣA, ΣB)): by
+    subscription id for the partners, by (holder key, tier) for the other holders."""
+    found = {}
+    for sid, holder, tier, a, b in db.session.execute(
+            db.select(DistributionLine.subscription_id, DistributionLine.holder, DistributionLine.tier,
+                      sa.func.sum(DistributionLine.principal), sa.func.sum(DistributionLine.interest))
+            .join(DistributionBatch, DistributionBatch.id == DistributionLine.batch_id)
+            .where(DistributionLine.project_id == project_id, DistributionBatch.approved_at.is_not(None),
+                   DistributionBatch.id != before.id)
+            .group_by(DistributionLine.subscription_id, DistributionLine.holder, DistributionLine.tier)).all():
+        key = line_key(sid, holder, tier)
+        returned, charged = found.get(key, (ZERO, ZERO))
+        found[key] = (returned + Decimal(a), charged + Decimal(b))
+    return found
 
 
 def compute_principal(project, batch: DistributionBatch) -> Decimal:
@@ -162,12 +186,12 @@ def compute_principal(project, batch: DistributionBatch) -> Decimal:
     if batch.distributed_on is None:
         raise DistributionError(_("请填写%(label)s", label=_("分配日期")))
     plan = subscription.initiation(project)
-    starts, done = interest_starts(project), already_distributed(project.id, batch)
+    starts, done, holders = interest_starts(project), already_distributed(project.id, batch), _holders(project.id)
     changes, problems, total = [], [], ZERO
     for row in _rows(batch.id):
-        returned, charged = done.get(row.subscription_id, (ZERO, ZERO))
-        principal = (row.investment or ZERO) - returned
-        owed = row.financed or ZERO
+        returned, charged = done.get(line_key(row.subscription_id, row.holder, row.tier), (ZERO, ZERO))
+        principal = _investment(row, holders) - returned
+        owed = row.financed or ZERO  # a holder that is not a partner has no 配资
         start = starts.get(row.subscription_id)
         if owed and start is None:
             problems.append(row.subscription_id)
@@ -200,10 +224,10 @@ def compute_profit(project, batch: DistributionBatch) -> dict[str, Decimal]:
     if missing:
         raise DistributionError(_("请填写%(label)s", label="、".join(missing)))
     totals = tier_totals(batch.net_profit, batch.ratio, subscription.ratios(project.id))
-    rows, changes = _rows(batch.id), []
+    rows, changes, holders = _rows(batch.id), [], _holders(project.id)
     for tier, total in totals.items():
         members = [r for r in rows if r.tier == tier]
-        shares = split(total, [r.investment or ZERO for r in members]) if members else []
+        shares = split(total, [_investment(r, holders) for r in members]) if members else []
         changes += [(r, {"profit": f}) for r, f in zip(members, shares) if r.profit != f]
     write(batch, _l("利润分配测算"), changes)
     return totals
@@ -226,12 +250,12 @@ def ensure_by_hand(batch: DistributionBatch) -> None:
         raise DistributionError(_("请先由业务管理员解锁编辑"))
 
 
-def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscription: dict[int, dict]) -> int:
-    """Hand-typed or imported amounts (subscription id -> {figure: amount}), in one guarded write."""
+def apply_hand_rows(batch: DistributionBatch, action: str, values_by_subscription: dict) -> int:
+    """Hand-typed or imported amounts (line key -> {figure: amount}), in one guarded write."""
     ensure_by_hand(batch)
     changes = []
     for row in _rows(batch.id):
-        values = values_by_subscription.get(row.subscription_id)
+        values = values_by_subscription.get(line_key(row.subscription_id, row.holder, row.tier))
         if values and any(getattr(row, k) != v for k, v in values.items()):
             changes.append((row, {f: values.get(f, getattr(row, f)) for f in FIGURES}))
     write(batch, action, changes)
@@ -259,6 +283,7 @@ def liquidated(project_id: int) -> bool:
 
 
 def amounts(batch_id: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """(partner ids, what each receives: E + F, as text) for the events."""
-    rows = lines(batch_id)
+    """(partner ids, what each receives: E + F, as text) for the events; the holders that are not partners
+    are left out."""
+    rows = [r for r in lines(batch_id) if not r.holder]
     return tuple(r.user_id for r in rows), tuple(f"{r.with_other + r.profit:.2f}" for r in rows)

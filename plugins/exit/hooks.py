@@ -52,6 +52,12 @@ def other_holders(project_id):
 
 
 @hookimpl
+def distribution_holders(project_id):
+    from plugins.exit.services import sharing
+    return sharing(project_id)
+
+
+@hookimpl
 def stake_sources(project_id):
     from plugins.exit.services import stake_sources as sources
     return sources(project_id)

@@ -12,6 +12,7 @@ from core.money import round_cents
 from core.settings import Setting
 
 BASES = ("interest", "profit", "principal")
+SHARES = ("platform", "partners")  # who takes the exited partners' share of the distributions after the transfer
 BASIS_LABELS = {"interest": _l("本金＋持有期单利"), "profit": _l("本金＋净利润分成"), "principal": _l("仅本金")}
 DAYS_IN_YEAR = Decimal(365)
 ZERO = Decimal("0.00")
@@ -34,6 +35,10 @@ SETTINGS = [
     Setting("platform_company", _l("平台公司"), default="",
             help=_l("承接退出合伙人份额的平台公司：组织架构中公司的ID（见下表）。未设置时不能过户。"),
             valid=lambda value: value == "" or value.isdigit()),
+    Setting("distribution_share", _l("过户后的分配"), default="platform",
+            help=_l("platform（默认）＝过户后新建的分配批次中平台公司按其持有份额单列一行（层级同退出合伙人），分得退出"
+                    "合伙人的份额；partners＝过户后的分配不再包含退出合伙人的份额，由同层级其他合伙人按投资金额分配。"),
+            valid=lambda value: value in SHARES),
     Setting("resign_basis", _l("离职退出计算方式"), default="interest", help=_basis_help(_l("离职")),
             valid=lambda value: value in BASES),
     Setting("resign_rate", _l("离职年利率（%）"), default="3.000",

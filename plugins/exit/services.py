@@ -263,6 +263,9 @@ def transfer(project, found: PartnerExit) -> Decimal:
                   before={"amount": f"{before:.2f}"}, after={"amount": f"{held.amount:.2f}", "company": company.name})
     emit(StakeTransferred(group_id=project.group_id, project_id=project.id, exit_id=found.id, user_id=found.user_id,
                           subscription_id=row.id, company_id=company.id, amount=f"{amount:.2f}"))
+    from core.modules import hooks_for
+    hooks_for(project.group_id).holding_ended(project_id=project.id, subscription_id=row.id, ended_on=found.exit_on,
+                                              reason=str(KINDS[found.kind]))
     from core.holders import forget
     forget(project.id)
     return amount
@@ -298,6 +301,24 @@ def holders(project_id: int):
     if held is None or held.amount <= 0:
         return []
     return [Holder(SOURCE_KEY, held.company.name, held.amount, _("平台公司承接退出合伙人份额"))]
+
+
+def sharing(project_id: int):
+    """The platform company's line(s) in the batches created now, when the settings say it takes the exited
+    partners' share: what it holds, by the tier of the partners it took over from (the holding, less what
+    new partners took, split over those tiers in proportion to what was transferred, to the cent)."""
+    from core.declarations import Holder
+    from core.money import split
+    held = holding(project_id)
+    if held is None or held.amount <= 0 or rules.settings(held.group_id)["distribution_share"] != "platform":
+        return []
+    by_tier = db.session.execute(db.select(Subscription.tier, sa.func.sum(PartnerExit.transferred))
+                                 .join(Subscription, Subscription.id == PartnerExit.subscription_id)
+                                 .where(PartnerExit.project_id == project_id, PartnerExit.state.in_((TRANSFERRED, PAID)))
+                                 .group_by(Subscription.tier).order_by(Subscription.tier)).all()
+    amounts = split(held.amount, [Decimal(total or 0) for _tier, total in by_tier])
+    return [Holder(SOURCE_KEY, held.company.name, amount, _("平台公司承接退出合伙人份额"), tier)
+            for (tier, _total), amount in zip(by_tier, amounts) if amount > 0]
 
 
 def passed_on(project_id: int) -> dict[int, Decimal]:

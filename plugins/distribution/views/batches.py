@@ -37,10 +37,10 @@ def _summary(batch_list, lines_by_batch):
     people, order = {}, []
     for batch in batch_list:
         for line in lines_by_batch[batch.id]:
-            row = people.get(line.subscription_id)
+            row = people.get(line.key)
             if row is None:
-                row = people[line.subscription_id] = {"line": line, "A": ZERO, "B": ZERO, "C": ZERO, "F": {}}
-                order.append(line.subscription_id)
+                row = people[line.key] = {"line": line, "A": ZERO, "B": ZERO, "C": ZERO, "F": {}}
+                order.append(line.key)
             if batch.kind != "profit":
                 row["A"] += line.principal
                 row["B"] += line.interest
@@ -105,14 +105,14 @@ def save_inputs(project_id, batch_id):
     for line in services.lines(batch.id):
         value = reader.money(f"other-{line.id}", _("其它"), minimum=None)
         if value is not None and value != line.other:
-            others[line.subscription_id] = value
+            others[line.key] = value
     if reader.errors:
         flash("；".join(reader.errors.values()), "danger")
         return _back(project, batch)
     claim(batch)
     batch.distributed_on, batch.net_profit, batch.ratio, batch.note = distributed_on, net_profit, ratio, note
-    rows = {r.subscription_id: r for r in services.lines(batch.id)}
-    services.write(batch, _("其它"), [(rows[sid], {"other": value}) for sid, value in others.items()])
+    rows = {r.key: r for r in services.lines(batch.id)}
+    services.write(batch, _("其它"), [(rows[key], {"other": value}) for key, value in others.items()])
     db.session.commit()
     flash(_("已保存"), "success")
     return _back(project, batch)
@@ -157,7 +157,7 @@ def edit_lines(project_id, batch_id):
                    for f in services.EDITED[batch.kind]}
         if figures.get("interest") is not None:
             figures["interest"] = -abs(figures["interest"])
-        values[line.subscription_id] = figures
+        values[line.key] = figures
     if reader.errors:
         flash("；".join(sorted(set(reader.errors.values()))), "danger")
         return _back(project, batch)
@@ -186,7 +186,7 @@ def import_lines(project_id, batch_id):
     if upload is None or not upload.filename:
         flash(_("请选择要导入的文件"), "danger")
         return _back(project, batch)
-    known = {line.user.username: line.subscription_id for line in services.lines(batch.id)}
+    known = {line.account: line.key for line in services.lines(batch.id)}
     found, problems = excel.parse(upload.read(), known)
     if problems:
         return render_template("distribution/import_result.html", project=project, batch=batch,

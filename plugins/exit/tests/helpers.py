@@ -68,3 +68,19 @@ def decide(app, world, hh, approve=True):
                     {"decision": "approve" if approve else "reject", "comment": "同意"})
     assert response.status_code == 302
     return process_id
+
+
+def transfer(app, client, world, username, kind="resign", exit_on="2025-02-28"):
+    """The whole exit of one partner as the accountant runs it: 测算, 发起, approved, 合伙投资过户给平台公司."""
+    from plugins.exit.models import PartnerExit
+    from tests.conftest import login
+    kj = login(client, world["kj"])
+    calculation, _messages = calculate(kj, world, username, kind, exit_on)
+    start(kj, world, calculation)
+    decide(app, world, login(app.test_client(), world["hh"]))
+    with app.app_context(), tenant(world["group"]):
+        found = db.session.scalar(sa.select(PartnerExit).where(PartnerExit.user_id == world["users"][username])
+                                  .order_by(PartnerExit.id.desc()))
+        exit_id, version = found.id, found.version
+    assert post(kj, f"{page(world)}/exits/{exit_id}/transfer", {"version": str(version)}).status_code == 302
+    return kj

@@ -106,10 +106,15 @@ def test_transfer_payout_marks_distribution_and_read_access(app, client, world):
     table = kj.get(f"/distribution/projects/{world['project']}/batches?batch={before}").get_data(as_text=True)
     assert table.count(">离</span>") == 1 and "其中：置业集团 持有" in kj.get(
         f"/distribution/projects/{world['project']}/batches").get_data(as_text=True)
-    # A batch created after the exit leaves 史伟 out.
+    # A batch created after the exit leaves 史伟 out; the platform company takes his share (the default).
     after = new_batch(app, world, kj, "profit")
     with app.app_context(), tenant(world["group"]):
-        users = set(db.session.scalars(sa.select(DistributionLine.user_id).where(DistributionLine.batch_id == after)))
+        users = set(db.session.scalars(sa.select(DistributionLine.user_id).where(DistributionLine.batch_id == after,
+                                                                                 DistributionLine.holder == "")))
+        assert db.session.execute(sa.select(DistributionLine.holder, DistributionLine.holder_name, DistributionLine.tier,
+                                            DistributionLine.user_id).where(DistributionLine.batch_id == after,
+                                                                            DistributionLine.holder != "")).all() == [
+            ("exit:platform", "置业集团", "realestate", None)]
         earlier = set(db.session.scalars(sa.select(DistributionLine.user_id).where(DistributionLine.batch_id == before)))
     assert world["users"]["shiwei"] in earlier and world["users"]["shiwei"] not in users
     assert users == {world["users"]["jintao"], world["users"]["liuqiao"]}
