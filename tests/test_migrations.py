@@ -43,13 +43,14 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
             # Each plugin branch depends on the core branch, so their heads stand for all.
             assert heads == {"3c568d6739a1", "0002_agreements_ended", "0001_dingtalk",  # agreements depends on subscription
                              "h20_message_ids", "h5b_payment_corrections", "0002_distribution_holders",
-                             "0001_exit",  # exit depends on distribution
                              "0001_minority",  # minority depends on distribution
-                             "0001_mandatory",  # mandatory depends on subscription
+                             "0002_adjustment_shareholders",  # adjustment depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
-                             "0001_ekuaibao", "0001_mingdao",
+                             "0001_exit",  # exit depends on distribution
+                             "0001_reports",  # reports depends on distribution
+                             "0001_mandatory",  # mandatory depends on subscription
                              "0001_crm",  # crm depends on subscription
-                             "0002_adjustment_shareholders"}  # adjustment depends on subscription
+                             "0001_ekuaibao", "0001_mingdao"}
             context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
             differences = compare_metadata(context, db.metadata)
         tables = set(sa.inspect(db.engine).get_table_names())

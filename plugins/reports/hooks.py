@@ -2,10 +2,22 @@
 from core.i18n import lazy_gettext as _l
 
 from core import roles
-from core.declarations import MenuItem
+from core.declarations import Job, MenuItem
 from core.hookspecs import hookimpl
 
 STAFF = (roles.BUSINESS_ADMIN,) + roles.ACCOUNTANTS
+
+
+@hookimpl
+def register_models():
+    from plugins.reports import models
+    return [models.ReportExport]
+
+
+@hookimpl
+def register_jobs():
+    from plugins.reports.jobs import run_export
+    return [Job(name="export", func=run_export, description="辅助工具导出")]
 
 
 @hookimpl

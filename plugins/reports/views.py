@@ -10,16 +10,21 @@ import os
 from collections import defaultdict
 from decimal import Decimal
 
-from flask import Blueprint, abort, after_this_request, render_template, request, send_file
+from flask import (Blueprint, abort, after_this_request, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user, login_required
 
 from core import charts, roles
 from core.auth import roles_required
 from core.extensions import db
+from core.jobs import enqueue
+from core.models.user import utcnow
 from core.i18n import gettext as _
 from core.models import Batch, Company, Project
 from core.permissions import projects_query
-from plugins.reports import excel, services
+from plugins.reports import excel, exports, services
+from plugins.reports.jobs import file_of
+from plugins.reports.models import DONE, FAILED, QUEUED, ReportExport
 from plugins.reports.personal import position
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -137,18 +142,61 @@ def _charts(filters):
 @bp.route("/tools")
 @roles_required(roles.ADMIN)
 def tools():
-    return render_template("reports/tools.html")
+    mine = db.session.scalars(db.select(ReportExport).where(ReportExport.user_id == current_user.id)
+                              .order_by(ReportExport.id.desc()).limit(10)).all()
+    return render_template("reports/tools.html", kinds=exports.KINDS, exports=mine, progress=_progress_text)
 
 
-@bp.route("/tools/partners.xlsx")
+@bp.route("/tools/<kind>", methods=["POST"])
 @roles_required(roles.ADMIN)
-def export_partners():
-    """事业合伙明细大表: every partner × project with every figure, streamed to the file."""
-    report = services.PartnerPositions(detailed=True)
-    filters = services.Filters()
-    _rows, totals, _count = services.page(report, current_user, filters, "", False, 1, 1)
-    rows = services.all_rows(report, current_user, filters, "project")
-    return _export(report, rows, report.columns(), totals, _("事业合伙明细大表") + ".xlsx")
+def export_start(kind):
+    """Queue the export; the page then shows its progress (core/static/progress.js) and the file."""
+    if kind not in exports.KINDS:
+        abort(404)
+    row = ReportExport(user_id=current_user.id, kind=kind, created_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    enqueue("reports.export", current_user.group_id, export_id=row.id)
+    db.session.commit()
+    flash(_("已开始导出%(name)s，完成后可在下方下载", name=exports.KINDS[kind].label), "success")
+    return redirect(url_for("reports.tools"))
+
+
+def _own_export(export_id) -> ReportExport:
+    """The export if the signed-in user asked for it (in their group company); 404 otherwise."""
+    row = db.session.scalar(db.select(ReportExport).where(ReportExport.id == export_id,
+                                                          ReportExport.user_id == current_user.id))
+    if row is None:
+        abort(404)
+    return row
+
+
+def _progress_text(row) -> str:
+    if row.state == DONE:
+        return _("已完成，共 %(n)s 行", n=row.rows_total)
+    if row.state == FAILED:
+        return _("导出失败，请重试")
+    if row.state == QUEUED:
+        return _("排队中")
+    return _("已导出 %(done)s / %(total)s 行", done=row.rows_done, total=row.rows_total)
+
+
+@bp.route("/exports/<int:export_id>/progress")
+@roles_required(roles.ADMIN)
+def export_progress(export_id):
+    row = _own_export(export_id)
+    return jsonify(text=_progress_text(row), finished=row.state in (DONE, FAILED))
+
+
+@bp.route("/exports/<int:export_id>.xlsx")
+@roles_required(roles.ADMIN)
+def export_download(export_id):
+    row = _own_export(export_id)
+    path = file_of(row) if row.state == DONE else None
+    if path is None:
+        abort(404)
+    name = f"{exports.KINDS[row.kind].label}.xlsx"
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 @bp.route("/me")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from plugins.reports.tests.helpers import add_partners, authorise, make_world, workbook
-from tests.conftest import login
+from tests.conftest import login, post
 
 
 def money(text):
@@ -102,7 +102,7 @@ def test_accountants_see_their_projects_only(app, world):
     assert len(workbook(outsider.get("/reports/partners?export=1"))) == 2  # header and 合计 only
     partner = login(app.test_client(), world["alice"])
     assert partner.get("/reports/payments").status_code == 403
-    assert partner.get("/reports/tools/partners.xlsx").status_code == 403
+    assert post(partner, "/reports/tools/partners").status_code == 403
     assert login(app.test_client(), world["hh"]).get("/reports/tools").status_code == 403
 
 
@@ -129,15 +129,65 @@ def test_exit_disabled_leaves_its_columns_out(app, world):
     assert "退出打款金额" not in me
 
 
+def export_file(app, client, kind):
+    """POST the export (run inline after the commit without Redis), then download it from 辅助工具."""
+    import re
+    assert post(client, f"/reports/tools/{kind}").status_code == 302
+    page = client.get("/reports/tools").get_data(as_text=True)
+    link = re.search(r'href="(/reports/exports/\d+\.xlsx)"', page).group(1)
+    return link, workbook(client.get(link))
+
+
 def test_admin_big_export(app, world):
     admin = login(app.test_client(), world["admin"])
     assert "导出事业合伙明细大表" in admin.get("/reports/tools").get_data(as_text=True)
-    rows = workbook(admin.get("/reports/tools/partners.xlsx"))
+    link, rows = export_file(app, admin, "partners")
     header = rows[0]
     assert header[:3] == ["姓名", "账号", "项目名称"] and "退出打款金额" in header
     assert len(rows) == 6
     paid = header.index("已缴金额")
     assert sum(D(str(r[paid])) for r in rows[1:-1]) == D(str(rows[-1][paid])) == D("213333.33")
+    assert "已完成，共 4 行" in admin.get("/reports/tools").get_data(as_text=True)
+    # only who asked may download it, in their group company
+    with app.app_context():
+        other = make_world("OTX")
+        from core.tenancy import tenant
+        from core.models import User
+        from tests.factories import make_user
+        from core import roles
+        with tenant(world["group"]):
+            make_user("rpt_admin2", [roles.ADMIN])
+            db.session.commit()
+    assert login(app.test_client(), "rpt_admin2").get(link).status_code == 404
+    assert login(app.test_client(), other["admin"]).get(link).status_code == 404
+    assert login(app.test_client(), world["hh"]).get(link).status_code == 403
+
+
+def test_payments_and_kpi_exports(app, world):
+    admin = login(app.test_client(), world["admin"])
+    _link, rows = export_file(app, admin, "payments")
+    assert rows[0][:4] == ["项目名称", "城市公司", "姓名", "账号"]
+    assert len(rows) == 8  # six payments (one reversed, listed and marked), header and 合计
+    assert "已冲销" in [r[-1] for r in rows] and D(str(rows[-1][6])) == D("213333.33")
+    _link, rows = export_file(app, admin, "kpi")
+    assert "净利润·立项" in rows[0] and not any("动态" in str(h) for h in rows[0])  # 披露 not enabled
+    with app.app_context():
+        from core.modules import enable
+        from core.tenancy import tenant
+        import datetime as dt
+        from core.models.user import utcnow
+        from plugins.disclosure.models import ProfitVersion
+        enable(world["group"], "disclosure", actor="test")
+        with tenant(world["group"]):
+            db.session.add_all([ProfitVersion(project_id=world["p1"], number=1, as_of=dt.date(2024, 6, 30),
+                                                  net_profit=D("1.00"), created_at=utcnow()),
+                                ProfitVersion(project_id=world["p1"], number=2, as_of=dt.date(2024, 12, 31),
+                                                  net_profit=D("7654321.09"), created_at=utcnow())])
+            db.session.commit()
+    _link, rows = export_file(app, admin, "kpi")
+    header = rows[0]
+    p1 = next(r for r in rows if r[0] == "RPT项目")
+    assert D(str(p1[header.index("净利润·动态")])) == D("7654321.09") and p1[header.index("动态数据截至")] == "2024-12-31"
 
 
 @contextmanager
@@ -198,3 +248,33 @@ def test_work_tracking(app, world):
         disable(world["group"], "exit")
         db.session.commit()
     assert "离职退休流程" not in hh.get("/reports/tracking").get_data(as_text=True)
+
+
+def test_export_through_a_real_worker(app, world):
+    """The export queued on Redis: the page polls 排队中, an RQ worker writes 1,012 rows with progress, then
+    the file downloads with the same totals as the report page."""
+    import re
+    from core.worker import make_worker
+    from tests.conftest import make_app as build
+    from tests.rq_helpers import REDIS_URL, redis_client
+    connection = redis_client()
+    connection.flushdb()
+    queued = build(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL,
+                   REPORT_DIR=app.config["REPORT_DIR"])
+    with app.app_context():
+        add_partners(world, 1008, "rq")
+    admin = login(queued.test_client(), world["admin"])
+    assert post(admin, "/reports/tools/partners").status_code == 302
+    page = admin.get("/reports/tools").get_data(as_text=True)
+    progress = re.search(r'data-progress-url="([^"]+)"', page).group(1)
+    assert admin.get(progress).get_json() == {"text": "排队中", "finished": False}
+    assert login(queued.test_client(), world["hh"]).get(progress).status_code == 403
+    make_worker(queued, connection).work(burst=True, with_scheduler=False)
+    assert admin.get(progress).get_json() == {"text": "已完成，共 1012 行", "finished": True}
+    link = re.search(r'href="(/reports/exports/\d+\.xlsx)"', admin.get("/reports/tools").get_data(as_text=True)).group(1)
+    rows = workbook(admin.get(link))
+    assert len(rows) == 1014
+    paid = rows[0].index("已缴金额")
+    report = login(app.test_client(), world["hh"]).get("/reports/partners").get_data(as_text=True)
+    assert money(footer(report)[1]) == D(str(rows[-1][paid])) == sum(D(str(r[paid])) for r in rows[1:-1])
+    connection.flushdb()
