@@ -157,6 +157,8 @@ def _dispatch(pending) -> None:
 def install(session_class) -> None:
     @event.listens_for(session_class, "after_commit")
     def _after_commit(session):
+        if session.in_nested_transaction():  # a SAVEPOINT released: the transaction, its locks, go on
+            return
         pending = session.info.pop("gentou_jobs", None)
         if pending:
             _dispatch(pending)

@@ -130,6 +130,20 @@ def test_rolled_back_transaction_runs_no_job(app, two):
     assert ("job", 99) not in RECEIVED
 
 
+def test_a_savepoint_released_runs_no_job_before_the_commit(app, two):
+    """SQLAlchemy calls after_commit for a SAVEPOINT too: the jobs wait for the real commit (an inline job on its
+    own connection met the transaction's lock, "database is locked"; an RQ worker read before the commit)."""
+    a_id = two["a"][0]
+    from core.jobs import enqueue
+    with app.app_context():
+        enqueue("ledger.count_entry", a_id, entry_id=98)
+        with db.session.begin_nested():
+            enqueue("ledger.count_entry", a_id, entry_id=97)
+        assert RECEIVED == []
+        db.session.commit()
+    assert RECEIVED == [("job", 98), ("job", 97)]
+
+
 def test_jobs_refuse_to_run_for_a_company_without_the_module(app, two):
     with app.app_context():
         with pytest.raises(JobRefused, match="ledger is not enabled"):
