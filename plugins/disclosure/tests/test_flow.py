@@ -159,6 +159,8 @@ def test_disclosure_process_merged_notice_by_a_worker_and_the_partner_reads_it(a
     partner = login(queued.test_client(), "aaa_p1")
     mine = partner.get("/disclosure/me").get_data(as_text=True)
     assert "第1版 · 2024-06-30" in mine and "第3版 · 2025-03-31" in mine
+    # a tab of 个人中心, its other tabs kept (found by the browser journey)
+    assert 'class="nav-link active" href="/disclosure/me"' in mine and 'href="/me/messages"' in mine
     detail = partner.get(f"/disclosure/me/{first}").get_data(as_text=True)
     assert "85,000,000.00" in detail and "项目动态利润测算.pdf" in detail and "<svg" in detail
     assert "请审批披露" not in detail  # the process's note is for the approvers, not the partners
