@@ -207,7 +207,7 @@ def counted(app):
 
 def test_query_counts_do_not_grow_with_partners(app, world):
     urls = ["/reports/payments", "/reports/distributions", "/reports/partners", "/reports/exits",
-            "/reports/partners?export=1"]
+            "/reports/tracking", "/reports/realtime", "/reports/partners?export=1", "/reports/payments?export=1"]
     with app.app_context():
         add_partners(world, 10, "few")
     hh = login(app.test_client(), world["hh"])
