@@ -282,8 +282,8 @@ class PartnerPositions(Report):
                  .outerjoin(paid, paid.c.sid == Subscription.id).outerjoin(dist, dist.c.sid == Subscription.id)
                  .where(Subscription.investment.is_not(None), Project.id.in_(visible_projects(user, filters))))
         if filters.query:
-            like = f"%{filters.query}%"
-            query = query.where(sa.or_(User.name.like(like), User.username.like(like)))
+            query = query.where(sa.or_(User.name.contains(filters.query, autoescape=True),
+                                       User.username.contains(filters.query, autoescape=True)))
         table = exit_table()
         if table is not None:
             exits = exits_by_subscription(table)
@@ -330,8 +330,8 @@ class ExitedPartners(Report):
                  .join(Company, Company.id == Project.company_id)
                  .where(Project.id.in_(visible_projects(user, filters))))
         if filters.query:
-            like = f"%{filters.query}%"
-            query = query.where(sa.or_(User.name.like(like), User.username.like(like)))
+            query = query.where(sa.or_(User.name.contains(filters.query, autoescape=True),
+                                       User.username.contains(filters.query, autoescape=True)))
         return query
 
     @staticmethod
@@ -506,7 +506,7 @@ def page(report: Report, user, filters: Filters, sort: str = "", descending: boo
                                                              for k in summed)).select_from(sub)).one()
     count, totals = found[0], {k: (v if v is not None else ZERO) for k, v in zip(summed, found[1:])}
     finish(columns, totals)
-    order = sub.c[sort].desc() if descending else sub.c[sort].asc()
+    order = (sub.c[sort].desc() if descending else sub.c[sort].asc()).nulls_last()  # the same on both databases
     rows = db.session.execute(sa.select(sub).order_by(order, sub.c.subscription_id)
                               .limit(per_page).offset((number - 1) * per_page)).mappings()
     return [_prepare(report, r, columns) for r in rows], totals, count

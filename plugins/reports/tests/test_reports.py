@@ -278,3 +278,10 @@ def test_export_through_a_real_worker(app, world):
     report = login(app.test_client(), world["hh"]).get("/reports/partners").get_data(as_text=True)
     assert money(footer(report)[1]) == D(str(rows[-1][paid])) == sum(D(str(r[paid])) for r in rows[1:-1])
     connection.flushdb()
+
+
+def test_search_takes_wildcards_literally(app, world):
+    hh = login(app.test_client(), world["hh"])
+    assert "暂无数据" in hh.get("/reports/partners?q=%25").get_data(as_text=True)
+    assert "暂无数据" in hh.get("/reports/partners?q=乙_1").get_data(as_text=True)  # "_" is no wildcard
+    assert footer(hh.get("/reports/partners?q=%3D乙").get_data(as_text=True))[0] == "55,000.01"
