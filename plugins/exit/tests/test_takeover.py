@@ -156,6 +156,10 @@ def test_a_takeover_of_stakes_from_two_tiers_passes_on_exactly_what_was_taken(ap
         passed = subscription.passed_on(world["project"])
         held = subscription.tier_totals(world["project"])
         assert db.session.scalar(sa.select(PlatformHolding.amount)) == Decimal("535368.00")
+        from plugins.exit.services import sharing
+        # The platform company's distribution lines hold, per tier, exactly what was not passed on.
+        platform = {h.tier: h.investment for h in sharing(world["project"])}
+    assert platform == {"realestate": Decimal("385962.93"), "city": Decimal("149405.07")}
     ids = world["subscriptions"]
     # 535,368.00 kept: 385,962.93 for 置业集团 (× 746,428 / 1,035,368), 149,405.07 for 城市公司.
     assert passed == {ids["shiwei"]: Decimal("360465.07"), ids["liuqiao"]: Decimal("139534.93")}
