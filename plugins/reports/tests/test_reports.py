@@ -67,6 +67,8 @@ def test_partner_positions_and_exit(app, world):
     assert "'=乙+1" in names  # neutralised: a name is never a formula
     exits = hh.get("/reports/exits").get_data(as_text=True)
     assert footer(exits) == ["33,333.33", "100.00"] and "2024-04-01" in exits
+    rows = workbook(hh.get("/reports/exits?export=1"))
+    assert rows[1][:2] == ["丙", world["carol"]] and rows[1][4] == "离职" and D(str(rows[-1][7])) == D("100.00")
 
 
 def test_filters_and_dates(app, world):
