@@ -391,7 +391,7 @@ class WorkTracking(Report):
 
 
 class RealtimeSummary(Report):
-    """实时跟踪汇总表: the group's figures now, by company and batch (the charts are drawn from ``series``)."""
+    """实时跟踪汇总表: the group's figures now, by company and batch (its charts: ``cash_over_time`` and the rows)."""
 
     code = "realtime"
     title = _l("实时跟踪汇总表")
@@ -484,8 +484,10 @@ def _small_rows(report, user, filters, columns) -> list[dict]:
     return [_prepare(report, r, columns) for r in db.session.execute(report.select(user, filters)).mappings()]
 
 
-def _sort_key(value):
-    return (value is None, value if value is not None else 0)
+def _sorted(rows: list[dict], key: str, descending: bool = False) -> list[dict]:
+    """Rows ordered by ``key``; rows without a value last, either way (as ``nulls_last`` in SQL)."""
+    known = sorted((r for r in rows if r.get(key) is not None), key=lambda r: r[key], reverse=descending)
+    return known + [r for r in rows if r.get(key) is None]
 
 
 def page(report: Report, user, filters: Filters, sort: str = "", descending: bool = False,
@@ -495,8 +497,7 @@ def page(report: Report, user, filters: Filters, sort: str = "", descending: boo
     keys = {c.key for c in columns if c.sortable}
     sort = sort if sort in keys else report.default_sort
     if report.small:
-        rows = _small_rows(report, user, filters, columns)
-        rows.sort(key=lambda r: _sort_key(r.get(sort)), reverse=descending)
+        rows = _sorted(_small_rows(report, user, filters, columns), sort, descending)
         totals = totals_of(columns, rows)
         start = (number - 1) * per_page
         return rows[start:start + per_page], totals, len(rows)
@@ -520,17 +521,16 @@ def totals_of(columns, rows) -> dict:
     return totals
 
 
-def all_rows(report: Report, user, filters: Filters, sort: str = ""):
+def all_rows(report: Report, user, filters: Filters, sort: str = "", descending: bool = False):
     """Every row, streamed in chunks from the database (an export never holds them all)."""
     columns = report.columns()
     sort = sort if sort in {c.key for c in columns if c.sortable} else report.default_sort
     if report.small:
-        rows = _small_rows(report, user, filters, columns)
-        rows.sort(key=lambda r: _sort_key(r.get(sort)))
-        yield from rows
+        yield from _sorted(_small_rows(report, user, filters, columns), sort, descending)
         return
     sub = report.select(user, filters).subquery("rows")
-    result = db.session.execute(sa.select(sub).order_by(sub.c[sort], sub.c.subscription_id),
+    order = (sub.c[sort].desc() if descending else sub.c[sort].asc()).nulls_last()
+    result = db.session.execute(sa.select(sub).order_by(order, sub.c.subscription_id),
                                 execution_options={"yield_per": 2000, "stream_results": True})
     for row in result.mappings():
         yield _prepare(report, row, columns)

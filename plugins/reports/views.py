@@ -109,7 +109,7 @@ def report(code):
     columns = report.columns()
     if request.args.get("export"):
         _rows, totals, _count = services.page(report, current_user, filters, sort, descending, 1, 1)
-        rows = services.all_rows(report, current_user, filters, sort)
+        rows = services.all_rows(report, current_user, filters, sort, descending)
         return _export(report, rows, columns, totals, f"{report.title}.xlsx")
     rows, totals, count = services.page(report, current_user, filters, sort, descending, number or 1, PER_PAGE)
     pages = max((count + PER_PAGE - 1) // PER_PAGE, 1)
