@@ -5,8 +5,8 @@ city company's accountant (hhkj); hhkj enters its 立项 data, 股权合作 and 
 business admin (hhadmin) approves, lists partners and sends the 认购通知 after a test message; the partner (shiwei)
 subscribes, refused out of bounds; hhkj computes and submits, hhadmin reviews, 事业合伙立项 is approved, hhkj
 sends the 缴款通知 and confirms a payment; the partner signs and downloads the agreement; a 本金分配 goes through
-to the partner's 我的分配; the admin disables 分配 and it leaves the menus. Each page visited is checked
-(conftest), in Chinese and again in English. Links and buttons are found by their text or role, so the journeys
+to the partner's 我的分配; the admin cannot disable 分配 while modules depend on it, disables 披露 and it leaves
+the menus. Each page visited is checked (conftest), in Chinese and again in English. Links and buttons are found by their text or role, so the journeys
 hold while the menus grow.
 """
 from __future__ import annotations
@@ -308,29 +308,31 @@ def test_a_module_disabled_by_the_admin_disappears_from_the_menus(person):
     kj = person("hhkj")
     kj.sign_in("hhkj")
     menu = kj.page.locator("nav .navbar-nav")
-    assert menu.get_by_role("link", name="分配", exact=True).count() == 1
+    assert menu.get_by_role("link", name="披露", exact=True).count() == 1
 
     admin = person("admin")
     admin.sign_in("admin")
     asked = accept_dialogs(admin)
     admin.click(link(admin.page, "后台管理"))
     admin.click(link(admin.page, "模块", exact=True))
-    admin.click(module_row(admin.page, "distribution").get_by_role("button", name="停用"))
+    needed = module_row(admin.page, "distribution").get_by_role("button", name="停用")
+    assert needed.is_disabled() and "已启用的模块依赖它" in needed.get_attribute("title")  # exit, minority, reports use it
+    admin.click(module_row(admin.page, "disclosure").get_by_role("button", name="停用"))
     assert asked[-1].startswith("为本集团全部用户停用模块")
-    assert "未启用" in module_row(admin.page, "distribution").inner_text()
+    assert "未启用" in module_row(admin.page, "disclosure").inner_text()
     assert "未启用" in module_row(admin.page, "dingtalk").inner_text()  # off on this closed network
 
     kj.click(link(kj.page, "首页", exact=True))
-    assert menu.get_by_role("link", name="分配", exact=True).count() == 0
+    assert menu.get_by_role("link", name="披露", exact=True).count() == 0
     assert menu.get_by_role("link", name="立项", exact=True).count() == 1
     partner = person("shiwei")
     partner.sign_in("shiwei")
     partner.click(link(partner.page, "个人中心", exact=True))
     tabs = partner.page.locator("main .nav-tabs")
-    assert tabs.get_by_role("link", name="我的分配").count() == 0 and tabs.get_by_role("link", name="协议下载").count() == 1
+    assert tabs.get_by_role("link", name="项目披露").count() == 0 and tabs.get_by_role("link", name="协议下载").count() == 1
 
-    admin.click(module_row(admin.page, "distribution").get_by_role("button", name="启用"))  # as it was for what follows
-    assert "已启用" in module_row(admin.page, "distribution").inner_text()
+    admin.click(module_row(admin.page, "disclosure").get_by_role("button", name="启用"))  # as it was for what follows
+    assert "已启用" in module_row(admin.page, "disclosure").inner_text()
     kj.click(link(kj.page, "首页", exact=True))
-    assert menu.get_by_role("link", name="分配", exact=True).count() == 1
+    assert menu.get_by_role("link", name="披露", exact=True).count() == 1
     admin.check_english()
