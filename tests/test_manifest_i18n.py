@@ -23,7 +23,7 @@ def app():
 
 
 def test_the_extractor_reads_label_and_summary_of_a_manifest_as_data():
-    source = b'{\n    "name": "x",\n    "label": "\xe9\x92\x89\xe9\x92\x89",\n    "version": "1",\n    "summary": "S",\n}\n'
+    source = '{\n    "name": "x",\n    "label": "钉钉",\n    "version": "1",\n    "summary": "S",\n}\n'.encode()
     found = list(extract("core.plugins.manifest.extract_manifest", io.BytesIO(source)))
     assert [(line, text) for line, text, _, _ in found] == [(3, "钉钉"), (5, "S")]
     assert list(extract("core.plugins.manifest.extract_manifest", io.BytesIO(b"{}"))) == []
@@ -44,8 +44,9 @@ def test_module_names_and_summaries_in_the_reader_s_language(app):
     assert "钉钉微应用登录" in chinese and "立项与认购" in chinese
     babel.domain_instance.cache.clear()  # Flask-Babel caches per process: another test's app may have filled it
     english = client.get("/admin/modules?lang=en").get_data(as_text=True)
-    for text in ("DingTalk micro-app sign-in, work notices, group robot and OA approvals", "Initiation and subscription",
-                 "Agreements", "Distribution accounts, principal, profit and liquidation distributions"):
+    for text in ("DingTalk micro-app sign-in, work notices, group robot and OA approvals",
+                 "Initiation and subscription", "Agreements",
+                 "Distribution accounts, principal, profit and liquidation distributions"):
         assert text in english
     assert "钉钉微应用登录" not in english and "立项与认购" not in english
     with app.app_context():

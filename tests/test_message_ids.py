@@ -64,8 +64,8 @@ def test_an_audit_summary_in_the_reader_s_language_with_secrets_scrubbed(app):
     with app.app_context():
         row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "enable"))
         assert row.summary == "启用模块 ledger" and row.texts["summary"]["msgid"] == "启用模块 %(name)s"
-        db.session.add(AuditLog(group_id=group_id, at=row.at, actor="old", action="enable", record_table="core_module_state",
-                                record_id="x", summary="旧的日志摘要"))
+        db.session.add(AuditLog(group_id=group_id, at=row.at, actor="old", action="enable",
+                                record_table="core_module_state", record_id="x", summary="旧的日志摘要"))
         db.session.commit()
     chinese = page(client, "/admin/audit-log")
     assert "启用模块 ledger" in chinese and "旧的日志摘要" in chinese

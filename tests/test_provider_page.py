@@ -13,7 +13,7 @@ URL = "/admin/approval-providers"
 
 
 def versions(page: str) -> dict[str, str]:
-    return dict(re.findall(r'approval-providers/(\w+)".*?name="version" value="(\d+)"', page, re.S))
+    return dict(re.findall(r'name="kind" value="(\w+)">\s*<input type="hidden" name="version" value="(\d+)"', page))
 
 
 def test_the_admin_chooses_the_provider_of_each_kind(app):
@@ -29,9 +29,11 @@ def test_the_admin_chooses_the_provider_of_each_kind(app):
         assert "ledger_oa" in page  # one OA offered and none chosen: it decides
         read = versions(page)
         assert read["ledger_calc"] == "0"
-        refused = post(client, f"{URL}/ledger_calc", {"provider": "nobody_oa", "version": "0"}, follow_redirects=True)
+        refused = post(client, URL, {"kind": "ledger_calc", "provider": "nobody_oa", "version": "0"},
+                       follow_redirects=True)
         assert "所选审批方式不可用" in refused.get_data(as_text=True)
-        saved = post(client, f"{URL}/ledger_calc", {"provider": "inapp", "version": "0"}, follow_redirects=True)
+        saved = post(client, URL, {"kind": "ledger_calc", "provider": "inapp", "version": "0"},
+                       follow_redirects=True)
         assert "离职退休测算 由 系统内审核 审批" in saved.get_data(as_text=True)
         with app.app_context():
             assert service.approval_provider(ids[0], "ledger_calc").name == "inapp"
@@ -40,11 +42,13 @@ def test_the_admin_chooses_the_provider_of_each_kind(app):
             audit = db.session.scalar(db.select(AuditLog).where(AuditLog.record_id == "approval_provider.ledger_calc"))
             assert (audit.group_id, audit.after) == (ids[0], {"value": "inapp"})
         # A form read before that save (version 0) is refused, nothing saved; read again, it saves.
-        stale = post(client, f"{URL}/ledger_calc", {"provider": "ledger_oa", "version": "0"}, follow_redirects=True)
+        stale = post(client, URL, {"kind": "ledger_calc", "provider": "ledger_oa", "version": "0"},
+                       follow_redirects=True)
         assert STALE in stale.get_data(as_text=True)
         version = versions(client.get(URL).get_data(as_text=True))["ledger_calc"]
         assert version == "1"  # the choice made above, read again
-        assert post(client, f"{URL}/ledger_calc", {"provider": "ledger_oa", "version": version}).status_code == 302
+        chosen = {"kind": "ledger_calc", "provider": "ledger_oa", "version": version}
+        assert post(client, URL, chosen).status_code == 302
         with app.app_context():
             assert service.chosen_provider(ids[0], "ledger_calc") == "ledger_oa"
             assert db.session.scalar(db.select(db.func.count()).select_from(ModuleSetting)) == 1
@@ -52,14 +56,14 @@ def test_the_admin_chooses_the_provider_of_each_kind(app):
         assert "Process" in english and "Save" in english
         # Another company's admin, a partner: their own kinds only / no access.
         other = login(app.test_client(), b_admin)
-        assert post(other, f"{URL}/ledger_calc", {"provider": "inapp", "version": "0"}).status_code == 302
+        assert post(other, URL, {"kind": "ledger_calc", "provider": "inapp", "version": "0"}).status_code == 302
         with app.app_context():
             assert service.chosen_provider(ids[0], "ledger_calc") == "ledger_oa"
             assert service.chosen_provider(ids[1], "ledger_calc") == "inapp"
         outsider = login(app.test_client(), partner)
         assert outsider.get(URL).status_code == 403
-        assert post(outsider, f"{URL}/ledger_calc", {"provider": "inapp", "version": "3"}).status_code == 403
-        assert post(client, f"{URL}/no_such_kind", {"provider": "inapp", "version": "0"}).status_code == 404
+        assert post(outsider, URL, {"kind": "ledger_calc", "provider": "inapp", "version": "3"}).status_code == 403
+        assert post(client, URL, {"kind": "no_such_kind", "provider": "inapp", "version": "0"}).status_code == 404
     finally:
         OA_OFFERED.clear()
 
@@ -70,4 +74,4 @@ def test_a_kind_of_a_disabled_module_is_not_listed_nor_chosen(app):
     client = login(app.test_client(), admin)
     page = client.get(URL).get_data(as_text=True)
     assert "ledger_calc" not in page and "已启用的模块没有审批流程" in page
-    assert post(client, f"{URL}/ledger_calc", {"provider": "inapp", "version": "0"}).status_code == 404
+    assert post(client, URL, {"kind": "ledger_calc", "provider": "inapp", "version": "0"}).status_code == 404

@@ -23,9 +23,12 @@ def provider_label(provider) -> str:
     return _("系统内审核") if provider.name == service.InAppProvider.name else str(provider.label or provider.name)
 
 
-@bp.route("/approval-providers")
+@bp.route("/approval-providers", methods=["GET", "POST"])
 def approval_providers():
+    """Each kind and its provider; a POST (one kind's form: ``kind``, ``provider``, ``version``) chooses."""
     group_id = current_user.group_id
+    if request.method == "POST":
+        return _choose(group_id, request.form.get("kind", ""))
     offered = service.approval_providers(group_id)
     rows = []
     for kind in service.kinds_for(group_id):
@@ -35,9 +38,7 @@ def approval_providers():
     return render_template("admin/approval_providers.html", rows=rows, offered=offered, provider_label=provider_label)
 
 
-@bp.route("/approval-providers/<kind_code>", methods=["POST"])
-def choose_approval_provider(kind_code):
-    group_id = current_user.group_id
+def _choose(group_id: int, kind_code: str):
     kind = next((k for k in service.kinds_for(group_id) if k.code == kind_code), None)
     if kind is None:
         abort(404)
