@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in create_app."""
-from flask_babel import Babel
+from flask import current_app
+from flask_babel import Babel, Domain
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,3 +20,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate(compare_type=True, render_as_batch=True)
 babel = Babel()
+
+
+class _AppDomain(Domain):
+    """Flask-Babel keeps the catalogues it loaded on its one Babel object, for every app of the process; each app
+    has its own translation folders (its plugins'), so each keeps its own (else the first app's "en" serves all)."""
+
+    def get_translations_cache(self, ctx):
+        return current_app.extensions.setdefault("gentou_translations", {})
+
+
+babel.domain_instance = _AppDomain()

@@ -80,6 +80,8 @@ def parse_decimal(text: str, places: int, label: str = "", digits: int = MONEY.i
         value = Decimal(raw.replace(",", "")).quantize(Decimal(1).scaleb(-places))
     except InvalidOperation:
         raise AmountError(_("%(label)s不是有效的数字：%(text)s", label=label, text=text)) from None
+    if value.is_zero():
+        value = value.copy_abs()  # "-0" is 0.00, not a negative zero shown back as "-0.00"
     if value < 0 and not signed:
         raise AmountError(_("%(label)s不能为负数", label=label))
     largest = Decimal(10) ** digits - Decimal(1).scaleb(-places)

@@ -104,6 +104,19 @@ def install(app) -> None:
     def _forbidden(exc):
         return render_template("errors/error.html", code=403, message=_("您没有权限执行此操作。")), 403
 
+    @app.before_request
+    def _refuse_nul():
+        """A NUL character in a posted value: no database stores it (PostgreSQL refuses it), no one types it."""
+        if any("\x00" in value for values in request.form.listvalues() for value in values):
+            return render_template("errors/error.html", code=400, message=_("提交的内容含有无效字符，请删除后重试。")), 400
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        """A post without its CSRF token (a form open too long, or forged), or a request the app cannot read."""
+        from flask_wtf.csrf import CSRFError
+        message = _("页面已过期，请刷新后重试。") if isinstance(exc, CSRFError) else _("请求无效。")
+        return render_template("errors/error.html", code=400, message=message), 400
+
     @app.errorhandler(404)
     def _not_found(exc):
         return render_template("errors/error.html", code=404, message=_("页面不存在。")), 404
