@@ -47,13 +47,8 @@ def _tier_order():
     return sa.case({tier: i for i, tier in enumerate(TIERS)}, value=DistributionLine.tier, else_=len(TIERS))
 
 
-def is_editable(batch: DistributionBatch) -> bool:
-    return batch.approved_at is None and reviews.is_editable(batch)
-
-
-def ensure_editable(batch: DistributionBatch) -> None:
-    if not is_editable(batch):
-        raise DistributionError(_("%(record)s正在审核或已审核通过，需业务管理员解锁后才能修改", record=batch.label))
+is_editable = batching.is_editable
+ensure_editable = batching.ensure_editable
 
 
 PROFIT_BATCHES = 5  # 第1次 … 第5次利润分配, each with its approval process 利润分配N
