@@ -1,5 +1,5 @@
 """Flask extensions, created unbound and initialised in create_app."""
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, Domain
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -15,7 +15,19 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+MAX_PAGE = 1_000_000
+
+
+class _Database(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """As Flask-SQLAlchemy's, with the ``page`` of the query string held to what a database can skip
+        (?page=99999999999999999999 made an OFFSET beyond PostgreSQL's bigint: a 500)."""
+        if page is None and has_request_context():
+            page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = _Database(metadata=MetaData(naming_convention=NAMING))
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate(compare_type=True, render_as_batch=True)

@@ -106,8 +106,10 @@ def install(app) -> None:
 
     @app.before_request
     def _refuse_nul():
-        """A NUL character in a posted value: no database stores it (PostgreSQL refuses it), no one types it."""
-        if any("\x00" in value for values in request.form.listvalues() for value in values):
+        """A NUL character in a posted value or a page's query (a search): no database stores or compares it
+        (PostgreSQL refuses it), no one types it. (A sign-in's ``next`` is only checked, never queried.)"""
+        source = request.args if request.method == "GET" else request.form
+        if any("\x00" in value for name, values in source.lists() if name != "next" for value in values):
             return render_template("errors/error.html", code=400, message=_("提交的内容含有无效字符，请删除后重试。")), 400
 
     @app.errorhandler(400)

@@ -356,3 +356,23 @@ def test_every_post_route_refuses_another_companys_ids_and_a_post_without_its_to
         if client.post(url, data={"csrf_token": tokens["business_admin"]}).status_code >= 500:
             problems.append((url, "no fields", "5xx"))
     assert problems == []
+
+
+def test_hostile_queries_of_every_page_and_search_form_never_fail(world, crawled):
+    """The query string of every page the roles reach (its search forms' fields, page, filters): never a 5xx
+    (?page=99999999999999999999 was an OFFSET beyond PostgreSQL's bigint, ?q=NUL a query PostgreSQL refuses)."""
+    app = world
+    pages, clients = crawled
+    problems = []
+    for role in ("admin", "business_admin", "accountant", "partner"):
+        client = clients[role]
+        for url, html in pages[role].items():
+            names = {"page", "q", "project", "batch", "state", "status", "role"}
+            for form in lxml.html.fromstring(html).forms:
+                if (form.method or "GET").upper() == "GET":
+                    names |= {element.get("name") for element in form.inputs if element.get("name")}
+            for value in ("a\x00b", "99999999999999999999", "1e309", "x" * 5000):
+                response = client.get(urlsplit(url).path, query_string={name: value for name in names})
+                if response.status_code >= 500:
+                    problems.append((role, url, value[:20], response.status_code))
+    assert problems == []
