@@ -54,7 +54,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server():
     """(base URL, app): the app on a fresh SQLite database with the demo, served by waitress in a thread."""
     if not Path(CHROMIUM).exists():
@@ -80,7 +80,9 @@ def live_server():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright keeps an event loop running in this thread until it stops, and the later tests
+# that seal agreements (pyHanko's asyncio.run()) refuse to run beside one.
+@pytest.fixture(scope="package")
 def chromium():
     """Debian's Chromium, launched by Playwright on a fresh temporary profile (its user-data-dir, new per launch)."""
     from playwright.sync_api import sync_playwright
