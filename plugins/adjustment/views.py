@@ -36,6 +36,13 @@ def _round(project, round_id: int) -> Round:
     return found
 
 
+def _line(round_: Round, line_id: int) -> Line:
+    found = db.session.scalar(db.select(Line).where(Line.id == line_id, Line.round_id == round_.id))
+    if found is None:
+        abort(404)
+    return found
+
+
 def _back(project, round_=None):
     if round_ is None:
         return redirect(url_for("adjustment.project", project_id=project.id))
@@ -194,9 +201,7 @@ def shareholders(project_id, round_id):
 def remove_partner(project_id, round_id, line_id):
     project = staff_project(project_id)
     round_ = _round(project, round_id)
-    line = db.session.scalar(db.select(Line).where(Line.id == line_id, Line.round_id == round_.id))
-    if line is None:
-        abort(404)
+    line = _line(round_, line_id)
     name = line.user.name
     try:
         services.remove_partner(round_, line)
@@ -278,9 +283,7 @@ def settle(project_id, round_id, line_id):
     """变更缴款确认: a 补缴 received or a 退款 made, with its date and amount."""
     project = staff_project(project_id)
     round_ = _round(project, round_id)
-    line = db.session.scalar(db.select(Line).where(Line.id == line_id, Line.round_id == round_.id))
-    if line is None:
-        abort(404)
+    line = _line(round_, line_id)
     reader = FormReader(request.form)
     settled_on = reader.date("settled_on", _("确认日期"), required=True)
     amount = reader.money("amount", _("金额"), required=True, minimum=Decimal("0.01"))
