@@ -52,6 +52,7 @@ ADMIN, ACCOUNTANT, PARTNER = "bench0000", "bench0001", "bench0002"
 PARTNERS = 1000
 THREADS, CONNECTIONS = 2, 4
 TIMEOUT = 10  # seconds, per request
+USER_AGENT = "gentou-bench"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 RPS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
 NON_2XX_RE = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
@@ -130,8 +131,11 @@ def stop(server) -> None:
 
 
 def sign_in(base: str, username: str) -> str:
-    """Sign in through /login; return the Cookie header value of the session."""
+    """Sign in through /login; return the Cookie header value of the session. Signed in with wrk's user agent:
+    the session is bound to it (Flask-Login's session protection marks a session from another agent not
+    fresh, and so rewrites its cookie on every request, which a browser never sees)."""
     s = requests.Session()
+    s.headers["User-Agent"] = USER_AGENT
     page = s.get(f"{base}/login", timeout=TIMEOUT)
     token = CSRF_RE.search(page.text)
     if not token:
@@ -145,10 +149,12 @@ def sign_in(base: str, username: str) -> str:
 
 def load(url: str, cookie: str | None, seconds: float) -> float:
     """Requests/second wrk reaches on ``url``; the route must answer 200 to every request."""
-    check = requests.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=TIMEOUT, allow_redirects=False)
+    check = requests.get(url, headers={"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})},
+                         timeout=TIMEOUT, allow_redirects=False)
     if check.status_code != 200:
         raise RuntimeError(f"{url}: HTTP {check.status_code} {check.headers.get('Location', '')}")
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", f"--timeout={TIMEOUT}s", url]
+    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", f"--timeout={TIMEOUT}s",
+               "-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

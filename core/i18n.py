@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from babel.support import NullTranslations
 from flask import g, has_app_context
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 
@@ -33,8 +35,25 @@ class Text(str):
     params: dict
 
 
+MEMO_LIMIT = 20_000  # message ids remembered per catalogue (the code's own are a few thousand)
+
+
+def _translate(catalogue, string: str) -> str:
+    """``catalogue.ugettext(string)``, remembered: a message a catalogue lacks (every Chinese one in the
+    Chinese catalogue) walks the chain of every plugin's catalogue before it falls back to the id."""
+    memo = catalogue.__dict__.get("_gentou_memo")
+    if memo is None:
+        memo = catalogue._gentou_memo = {}
+    found = memo.get(string)
+    if found is None:
+        found = catalogue.ugettext(string)
+        if len(memo) < MEMO_LIMIT:
+            memo[string] = found
+    return found
+
+
 def gettext(string: str, **variables) -> Text:
-    text = translations().ugettext(string)
+    text = _translate(translations(), string)
     found = Text(text % variables if variables else text)
     found.msgid, found.params = string, variables
     return found
@@ -43,6 +62,25 @@ def gettext(string: str, **variables) -> Text:
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
     return translations().ungettext(singular, plural, num) % variables
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, **variables) -> str:
+    """``_()`` and ``gettext()`` in templates: Jinja's newstyle gettext (the translation escaped as markup, the
+    variables escaped into it), called directly rather than through its two nested ``Context.call`` layers."""
+    text = _translate(translations(), string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:

@@ -54,6 +54,18 @@ def menu(section: str) -> list[MenuItem]:
     return cache[section]
 
 
+_MARKER = 8_642_097_531_357_924_681  # an id no table reaches, replaced by each row's own
+
+
+def url_template(endpoint: str, arg: str, **values):
+    """``url_for(endpoint, **{arg: id})`` for many rows: the URL is built once, each row's only formats its
+    integer id in (a list page's links cost a tenth). For rules whose ``arg`` is an ``int``."""
+    head, found, tail = url_for(endpoint, **values, **{arg: _MARKER}).partition(str(_MARKER))
+    if not found:
+        raise ValueError(f"{endpoint}: {arg} does not appear in its URL as an integer")
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time shown in Asia/Shanghai."""
     if value is None:
@@ -85,11 +97,14 @@ def _unread() -> int:
 def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
     from core.forms import column_length
-    app.jinja_env.globals["column_length"] = column_length
-    from core import holders
+    app.jinja_env.globals.update(column_length=column_length, url_template=url_template)
+    from core import fragments, holders
+    fragments.install(app)
     app.jinja_env.globals.update(holder_marks=holders.marks, other_holders=holders.others)
     # Same catalogue as Flask-Babel's, without resolving the locale again on every string.
     app.jinja_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    app.jinja_env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext,
+                                 ngettext=i18n.template_ngettext)
 
     @app.context_processor
     def _globals():

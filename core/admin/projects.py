@@ -3,20 +3,26 @@ from flask_login import current_user
 from flask import current_app, flash, redirect, render_template, request, url_for
 from core.i18n import gettext as _
 from sqlalchemy import or_
-from sqlalchemy.orm import contains_eager
 
 from core.admin import bp
 from core.admin.forms import ProjectForm
-from core.extensions import db
+from core.extensions import db, paginate_rows
 from core.models import Batch, Company, GroupCompany, Project
-from core.models.org import PROJECT_OWNER_KINDS, operator_labels
+from core.models.org import ACQUISITION_METHODS, PROJECT_OWNER_KINDS, operator_labels
 from core.permissions import get_or_404
 from core.versioning import claim
 
 
-def project_list_query(q: str):
-    query = (db.select(Project).join(Project.company).outerjoin(Project.batch)
-             .options(contains_eager(Project.company), contains_eager(Project.batch)).order_by(Project.id))
+def project_rows_query(q: str):
+    """The list's columns only (rows, not entities), in the list's order."""
+    query = (db.select(Project.id, Project.code, Project.name, Project.land_acquired_on, Project.is_open,
+                       Project.is_settled, Project.is_joint_operation, Project.operator, Project.acquisition_method,
+                       Company.name.label("company_name"), Batch.name.label("batch_name"))
+             .select_from(Project).join(Project.company).outerjoin(Project.batch).order_by(Project.id))
+    return _searched(query, q)
+
+
+def _searched(query, q: str):
     if q:
         like = f"%{q}%"
         query = query.where(or_(Project.name.ilike(like), Project.code.ilike(like), Batch.name.ilike(like),
@@ -27,8 +33,9 @@ def project_list_query(q: str):
 @bp.route("/projects")
 def projects():
     q = request.args.get("q", "").strip()
-    page = db.paginate(project_list_query(q), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("admin/projects.html", page=page, q=q, operator_labels=operator_labels)
+    page = paginate_rows(project_rows_query(q), per_page=current_app.config["PAGE_SIZE"])
+    return render_template("admin/projects.html", page=page, q=q, operator_labels=operator_labels,
+                           acquisition_methods=ACQUISITION_METHODS)
 
 
 def _fill_choices(form: ProjectForm, group: GroupCompany) -> None:

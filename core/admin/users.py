@@ -2,15 +2,15 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from core.i18n import gettext as _
 from sqlalchemy import or_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from core import roles
 from core.admin import bp
 from core.admin.companies import company_tree
 from core.admin.forms import UserForm
-from core.extensions import db
+from core.extensions import db, paginate_rows
 from core.forms import read_id
-from core.models import Project, ProjectAuthorisation, User, UserRole
+from core.models import Company, Project, ProjectAuthorisation, User, UserRole
 from core.permissions import get_or_404
 from core.versioning import claim
 
@@ -19,14 +19,23 @@ from core.versioning import claim
 def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = db.select(User).options(joinedload(User.company), selectinload(User.role_rows)).order_by(User.id)
+    conditions = []
     if q:
         like = f"%{q}%"
-        query = query.where(or_(User.username.ilike(like), User.name.ilike(like), User.mobile.ilike(like)))
+        conditions.append(or_(User.username.ilike(like), User.name.ilike(like), User.mobile.ilike(like)))
     if role in roles.ALL:
-        query = query.where(User.id.in_(db.select(UserRole.user_id).where(UserRole.role == role)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role=role)
+        conditions.append(User.id.in_(db.select(UserRole.user_id).where(UserRole.role == role)))
+    query = (db.select(User.id, User.username, User.name, User.mobile, User.active, Company.name.label("company_name"))
+             .select_from(User).outerjoin(User.company).where(*conditions).order_by(User.id))
+    page = paginate_rows(query, per_page=current_app.config["PAGE_SIZE"],
+                         count_select=db.select(db.func.count(User.id)).where(*conditions))
+    held: dict[int, set[str]] = {}
+    for user_id, code in db.session.execute(db.select(UserRole.user_id, UserRole.role)
+                                            .where(UserRole.user_id.in_([u.id for u in page.items]))):
+        held.setdefault(user_id, set()).add(code)
+    role_names = {user_id: "、".join(str(label) for code, label in roles.LABELS.items() if code in codes)
+                  for user_id, codes in held.items()}
+    return render_template("admin/users.html", page=page, q=q, role=role, role_names=role_names)
 
 
 def password_problem(password: str) -> str | None:

@@ -16,7 +16,7 @@ from core.money import CENT, round_cents, split
 from core.processes.models import APPROVED
 from core.processes.service import latest
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
-from plugins.subscription.required import minimum, required
+from plugins.subscription.required import required
 
 ZERO = Decimal("0.00")
 PEAK_PROCESS, INITIATION_PROCESS = "capital_peak", "coinvest_initiation"
@@ -135,11 +135,12 @@ def propose(project) -> dict[str, Decimal]:
     tier_pots = pots(initiation(project).capital_peak, ratios(project.id))
     user_of = dict(db.session.execute(db.select(Subscription.id, Subscription.user_id)
                                       .where(Subscription.project_id == project.id)).all())
+    needed = required(project.id)
     totals, changes = {}, []
     for tier in TIERS:
         members = [r for r in rows if r.tier == tier]
         amounts = allocate([r.subscribed_amount or ZERO for r in members], tier_pots[tier],
-                           [minimum(project.id, user_of[r.id]) for r in members])
+                           [needed[user_of[r.id]].minimum if user_of[r.id] in needed else ZERO for r in members])
         changes += [(r, {"investment": a}) for r, a in zip(members, amounts) if r.investment != a]
         totals[tier] = sum(amounts, ZERO)
     _write_figures(project, _l("测算"), changes)
