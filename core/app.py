@@ -194,7 +194,8 @@ def _install_request_hooks(app: Flask, registry: Registry) -> None:
 
     @app.before_request
     def _enter_tenant():
-        user = current_user if current_user.is_authenticated else None
+        user = current_user._get_current_object()
+        user = user if user.is_authenticated else None
         g._gentou_tokens = (
             tenancy.set_current_group(user.group_id if user else None),
             audit.set_actor(user.id if user else None, user.username if user else "anonymous"),

@@ -160,3 +160,25 @@ def test_accountant_sees_only_authorised_projects_on_home(app, world):
     assert "AAA项目" in page and "未授权项目" not in page
     page = login(app.test_client(), "aaa_hh").get("/").get_data(as_text=True)
     assert "AAA项目" in page and "未授权项目" in page
+
+
+def test_a_relationship_read_after_the_tenant_block_stays_in_the_row_s_company(app):
+    """Criteria travel with rows to the relationships loaded later; the group is then the row's own."""
+    import sqlalchemy as sa
+    from core.models import UserRole
+    with app.app_context():
+        a, b = make_tenant("AAA"), make_tenant("BBB")
+        a_id, b_id, admin_id = a.group.id, b.group.id, a.admin.id
+        with tenant(b_id):  # a role row of B pointing at A's admin: only a cross-tenant read could return it
+            db.session.execute(sa.insert(UserRole).values(group_id=b_id, user_id=admin_id, role=roles.PARTNER))
+            db.session.commit()
+        db.session.expunge_all()
+        with tenant(a_id):
+            admin = db.session.scalar(db.select(User).where(User.username == "aaa_admin"))
+            assert "role_rows" not in admin.__dict__
+        assert [r.role for r in admin.role_rows] == [roles.ADMIN]  # lazy load outside the block
+        with tenant(a_id):
+            assert db.session.scalar(db.select(Project).where(Project.group_id == b_id)) is None
+        with tenant(b_id):
+            assert db.session.scalars(db.select(UserRole.role).where(UserRole.user_id == admin_id)).all() \
+                == [roles.PARTNER]
