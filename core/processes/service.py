@@ -45,6 +45,17 @@ def latest(project_id: int, code: str) -> ProcessInstance | None:
         .order_by(ProcessInstance.id.desc()).limit(1))
 
 
+def latest_states(project_ids, code: str) -> dict[int, str]:
+    """The state of each project's latest ``code`` process (``latest`` for many projects in one query)."""
+    found: dict[int, str] = {}
+    for project_id, state in db.session.execute(
+            db.select(ProcessInstance.project_id, ProcessInstance.state)
+            .where(ProcessInstance.project_id.in_(list(project_ids)), ProcessInstance.kind == code,
+                   ProcessInstance.state != RESET).order_by(ProcessInstance.id)):
+        found[project_id] = state
+    return found
+
+
 def missing_requirement(kind: ProcessKind, project) -> str | None:
     """Why ``kind`` cannot start for ``project`` yet ("须先完成：离职退休测算", "缺少资金峰值…"), or None."""
     for field in kind.fields:

@@ -14,7 +14,7 @@ from core.bulk import write_figures
 from core.extensions import db
 from core.money import CENT, round_cents, split
 from core.processes.models import APPROVED
-from core.processes.service import latest
+from core.processes.service import latest, latest_states
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
 from plugins.subscription.required import required
 
@@ -89,6 +89,11 @@ def passed_parts(rows: list[Subscription]) -> list[tuple[Subscription, dict[str,
 def is_approved(project_id: int, process: str) -> bool:
     done = latest(project_id, process)
     return done is not None and done.state == APPROVED
+
+
+def approved_projects(project_ids, process: str) -> set[int]:
+    """Which of ``project_ids`` have ``process`` approved (``is_approved`` of many, in one query)."""
+    return {project_id for project_id, state in latest_states(project_ids, process).items() if state == APPROVED}
 
 
 def allocate(subscribed: list[Decimal], pot: Decimal, floors: list[Decimal] | None = None) -> list[Decimal]:

@@ -150,6 +150,37 @@ def test_subscription_detail_issues_the_same_queries_for_10_and_1000_partners(ap
     assert counts[0] == counts[1], counts
 
 
+def test_the_partner_s_subscriptions_cost_the_same_queries_for_1_and_6_projects(app, world):
+    """One query says which projects are approved (确认投资金额 shown), not one per project."""
+    from core.models import Project, User
+    from core.processes.models import ProcessInstance
+    with app.app_context(), tenant(world["group"]):
+        city = db.session.get(Project, world["project"]).company_id
+        projects = [Project(code=f"AAA-M{i}", name=f"多项目{i}", company_id=city) for i in range(5)]
+        db.session.add_all(projects)
+        db.session.flush()
+        partners = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(["shiwei", "jintao"])))}
+        rows = [("shiwei", world["project"])] + [("jintao", p.id) for p in [db.session.get(Project, world["project"])] + projects]
+        db.session.add_all(Subscription(project_id=project_id, user_id=partners[who].id, tier="city", min_amount=D("1"),
+                                        max_amount=D("9"), deadline=dt.date(2030, 1, 1), subscribed_amount=D("5"),
+                                        investment=D("4.00"), token=f"m{who}{project_id}") for who, project_id in rows)
+        started = dt.datetime(2026, 1, 1)
+        db.session.add_all(ProcessInstance(project_id=p.id, kind="coinvest_initiation", state=state,
+                                           initiator_id=partners["jintao"].id, started_at=started)
+                           for p, state in zip(projects, ("approved", "rejected", "approved", "reset", "running")))
+        db.session.commit()
+        engine = db.engine
+    counts = {}
+    for who in ("shiwei", "jintao"):
+        client = login(app.test_client(), who)
+        client.get("/subscription/me")
+        with QueryCounter(engine) as counter:
+            page = client.get("/subscription/me").get_data(as_text=True)
+        counts[who] = counter.count
+    assert counts["shiwei"] == counts["jintao"], counts
+    assert page.count("确认投资金额") == 2 and page.count("多项目") == 5
+
+
 def test_demo_adds_the_stage_once(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["gentou", "demo"]).exit_code == 0

@@ -22,7 +22,8 @@ def my_subscriptions():
     projects = {p.id: p for p in db.session.scalars(db.select(Project).where(
         Project.id.in_([r.project_id for r in rows])))}
     lines = [services.PaymentLine(r, paid.get(r.id) or services.ZERO) for r in rows]
-    approved = {r.project_id: services.is_approved(r.project_id, services.INITIATION_PROCESS) for r in rows}
+    done = services.approved_projects({r.project_id for r in rows}, services.INITIATION_PROCESS)
+    approved = {r.project_id: r.project_id in done for r in rows}
     return render_template("subscription/me.html", lines=lines, projects=projects, today=today(), approved=approved,
                            labels=services.STATUS_LABELS)
 
