@@ -8,6 +8,9 @@ loads each route from wrk, a separate process (2 threads, 4 connections), signed
 requests/second per route and its ratio to the plain route, against the targets:
 
     host's bare route (/_bench/bare: "ok" through the host's request hooks)   >= 0.5 x plain
+    (the same route signed out is printed beside it: the difference is the session's check against the
+    database, a connection and one query, that sign-out and role changes taking effect on the next
+    request need)
     项目维护 (/admin/projects) and 账号及角色 (/admin/users)                   >= 0.2 x plain
     the partner's 个人中心 and 认购明细 (project of 1,000 partners)             >= 0.1 x plain
 
@@ -181,6 +184,7 @@ def bench(label: str, url: str, seconds: float) -> None:
     try:
         admin, accountant, partner = (sign_in(base, u) for u in (ADMIN, ACCOUNTANT, PARTNER))
         routes = [
+            ("bare route, signed out", "/_bench/bare", None, None),
             ("host's bare route", "/_bench/bare", admin, 0.5),
             ("项目维护", "/admin/projects", admin, 0.2),
             ("项目维护 page 10", "/admin/projects?page=10", admin, 0.2),
