@@ -45,6 +45,7 @@ class Seal(TenantMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pkcs12: Mapped[str] = mapped_column(sa.Text)
     passphrase: Mapped[str] = mapped_column(sa.Text)
+    PASSPHRASE_LENGTH = (8, 128)  # the passphrase as entered; the column holds it encrypted, of any length
     certificate_pem: Mapped[str] = mapped_column(sa.Text)
     subject: Mapped[str] = mapped_column(sa.String(300))
     source: Mapped[str] = mapped_column(sa.String(20))  # generated / uploaded

@@ -67,7 +67,19 @@ def active_seal() -> Seal | None:
 
 
 def install_seal(group_id: int, p12: bytes, passphrase: bytes, source: str) -> Seal:
+    """Install a PKCS#12 seal whose private key is encrypted with ``passphrase``; TemplateProblem (nothing
+    changed) for a missing or short passphrase, a file it does not open, or a key stored in the clear."""
+    shortest, longest = Seal.PASSPHRASE_LENGTH
+    entered = passphrase.decode("utf-8", "replace")
+    if not entered:
+        raise documents.TemplateProblem(_("请填写 PKCS#12 密码：印章私钥须以密码保护"))
+    if len(entered) < shortest:
+        raise documents.TemplateProblem(_("PKCS#12 密码至少需要 %(n)s 位", n=shortest))
+    if len(entered) > longest:
+        raise documents.TemplateProblem(_("PKCS#12 密码最多 %(n)s 位", n=longest))
     pem = documents.certificate_of(p12, passphrase)
+    if _key_in_the_clear(p12):
+        raise documents.TemplateProblem(_("PKCS#12 文件中的私钥未加密，请导出以密码加密私钥的 PKCS#12 文件"))
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
@@ -87,6 +99,21 @@ def install_seal(group_id: int, p12: bytes, passphrase: bytes, source: str) -> S
                certificate_pem=pem.decode(), subject=subject[:300], source=source, created_at=utcnow())
     db.session.add(row)
     return row
+
+
+def _key_in_the_clear(p12: bytes) -> bool:
+    """Whether the PKCS#12 holds a private key outside its encrypted parts (a keyBag rather than a shrouded
+    one): such a file opens with any password when it has no MAC, and its key is readable by anyone."""
+    from asn1crypto import pkcs12
+
+    def clear(bags) -> bool:
+        return any(bag["bag_id"].native == "key_bag"
+                   or (bag["bag_id"].native == "safe_contents" and clear(bag["bag_value"])) for bag in bags)
+    try:
+        return any(info["content_type"].native == "data" and clear(pkcs12.SafeContents.load(info["content"].native))
+                   for info in pkcs12.Pfx.load(p12).authenticated_safe)
+    except (ValueError, TypeError, KeyError):
+        return True  # a structure it cannot read is not shown to be protected
 
 
 def generate_seal(group) -> Seal:

@@ -11,7 +11,7 @@ from core.forms import limits, max_length
 from core.models import GroupCompany
 from core.versioning import expect
 from plugins.agreements import context, services
-from plugins.agreements.models import AgreementTemplate
+from plugins.agreements.models import AgreementTemplate, Seal
 from plugins.agreements.views import bp, pdf_response
 
 
@@ -47,7 +47,7 @@ def templates():
     db.session.commit()  # keeps the built-in template as version 1 once it has been shown
     return render_template("agreements/templates.html", name=name, html=html, css=css, error=error,
                            versions=versions, placeholders=context.PLACEHOLDERS, seal=services.active_seal(),
-                           limits=limits(AgreementTemplate))
+                           limits=limits(AgreementTemplate), passphrase_length=Seal.PASSPHRASE_LENGTH)
 
 
 @bp.route("/admin/templates/<int:template_id>/preview.pdf")
