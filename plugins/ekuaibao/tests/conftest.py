@@ -5,6 +5,7 @@ import pytest
 from core import apiclient, settings
 from core.extensions import db
 from core.tenancy import tenant
+from plugins.ekuaibao.client import forget_pairs
 from plugins.ekuaibao.models import EkuaibaoRecord
 from plugins.ekuaibao.tests import fake_ekuaibao as F
 from tests.conftest import clean_database, client, ctx, make_app, reset_database  # noqa: F401
@@ -37,6 +38,7 @@ def fake():
     yield server
     server.stop()
     apiclient.forget_tokens()
+    forget_pairs()
 
 
 def configure(group_id: int, base_url: str, **overrides) -> None:

@@ -1,7 +1,10 @@
 """A fake 合思/易快报 open API of the contract in ../shared/EXTERNAL_APIS.md, on 127.0.0.1 over HTTP.
 
 As strict as the service: a bad appKey/appSecurity is HTTP 403; every call needs a live accessToken in
-the query string (HTTP 401 otherwise; tokens can be made to expire); pages and batches over 100 are
+the query string (HTTP 401 otherwise; tokens can be made to expire); 刷新授权 (refreshToken) takes the
+accessToken, its own refreshToken and powerCode 219904, only while that accessToken lives, and uses
+them up (both change; the refreshed accessToken lives 32 days); otherwise it answers as the service
+documents, errorCode 403 未授权 (sent here with HTTP 403); pages and batches over 100 are
 refused; instances are upserted by code, their fields must be the entity's (``E_<entityId>_<field>``),
 required fields present, dates ms-epoch strings and money "12.35" — a bad row is reported in
 ``errorMsg`` (HTTP 200) while the others are imported; a disabled business object is HTTP 403;
@@ -17,6 +20,9 @@ import uuid
 from tests.fake_service import FakeService
 
 APP_KEY, APP_SECURITY = "ekb-app-key", "ekb-app-security-s3cret"
+TOKEN_PATH, REFRESH_PATH = "/api/openapi/v1/auth/getAccessToken", "/api/openapi/v2/auth/refreshToken"
+POWER_CODE = "219904"
+UNAUTHORIZED = {"errorCode": 403, "errorMessage": "未授权", "errorDetails": None, "code": None, "data": None}
 PLATFORM = "PLAT01"
 PROJECT_ENTITY, PARTNER_ENTITY = "ENT_PRJ", "ENT_PTN"
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
@@ -29,17 +35,18 @@ def _fields(entity_id: str, spec) -> list[dict]:
 
 
 class FakeEkuaibao(FakeService):
-    routes = {("POST", "/api/openapi/v1/auth/getAccessToken"): "get_token",
-              ("POST", "/api/openapi/v2/auth/refreshToken"): "refresh_token",
+    routes = {("POST", TOKEN_PATH): "get_token",
+              ("POST", REFRESH_PATH): "refresh_token",
               ("GET", "/api/openapi/v2/datalink/getPlatform"): "get_platform",
               ("POST", "/api/openapi/v2.1/datalink/add"): "add",
               ("GET", "/api/openapi/v2.1/datalink"): "list_instances"}
     prefix_routes = {("GET", "/api/openapi/v2/datalink/entity/$"): "entity"}
 
-    def __init__(self, token_ttl: float = 7200.0):
+    def __init__(self, token_ttl: float = 7200.0, refreshed_ttl: float = 32 * 86400.0):
         super().__init__()
-        self.token_ttl = token_ttl
+        self.token_ttl, self.refreshed_ttl = token_ttl, refreshed_ttl
         self.tokens: dict[str, float] = {}      # token -> expiry (time.time())
+        self.refresh_tokens: dict[str, str] = {}  # refreshToken -> the accessToken it renews ("": used)
         self.rate_limit = 50                    # calls a second, then HTTP 429
         self.arrivals: list[float] = []
         self.platforms = [{"id": PLATFORM, "name": "跟投系统", "type": "DATALINK", "active": True}]
@@ -59,8 +66,13 @@ class FakeEkuaibao(FakeService):
 
     # Helpers for tests -----------------------------------------------------------------------
     def expire_tokens(self) -> None:
+        """Every accessToken expires (and so can no longer be refreshed)."""
         with self.lock:
             self.tokens = {t: 0.0 for t in self.tokens}
+
+    def live_tokens(self) -> set[str]:
+        with self.lock:
+            return {t for t, until in self.tokens.items() if until > time.time()}
 
     def items_sent(self) -> int:
         return sum(len(b.get("dataLinks") or []) for b in self.bodies("/api/openapi/v2.1/datalink/add"))
@@ -71,28 +83,34 @@ class FakeEkuaibao(FakeService):
         self.arrivals = [t for t in self.arrivals if t > now - 1.0] + [now]
         if len(self.arrivals) > self.rate_limit:
             return 429, {"errorCode": "429", "errorMessage": "请求过于频繁"}
-        if request.path.endswith("/getAccessToken"):
+        if request.path in (TOKEN_PATH, REFRESH_PATH):  # refreshToken checks its accessToken itself
             return None
         token = request.args.get("accessToken", "")
         if self.tokens.get(token, 0.0) <= now:
             return 401, {"errorCode": "401", "errorMessage": "accessToken无效或已过期"}
         return None
 
-    def _issue(self) -> dict:
-        token = uuid.uuid4().hex
-        expiry = time.time() + self.token_ttl
+    def _issue(self, ttl: float) -> dict:
+        token, refresh = uuid.uuid4().hex, uuid.uuid4().hex
+        expiry = time.time() + ttl
         self.tokens[token] = expiry
-        return {"value": {"accessToken": token, "refreshToken": uuid.uuid4().hex, "expireTime": int(expiry * 1000),
+        self.refresh_tokens[refresh] = token
+        return {"value": {"accessToken": token, "refreshToken": refresh, "expireTime": int(expiry * 1000),
                           "corporationId": "CORP01"}}
 
     def get_token(self, request, body):
         body = body or {}
         if body.get("appKey") != APP_KEY or body.get("appSecurity") != APP_SECURITY:
             return 403, {"errorCode": "403", "errorMessage": "appKey或appSecurity错误"}
-        return self._issue()
+        return self._issue(self.token_ttl)
 
     def refresh_token(self, request, body):
-        return self._issue()
+        access, refresh = request.args.get("accessToken", ""), request.args.get("refreshToken", "")
+        if (request.args.get("powerCode") != POWER_CODE or self.tokens.get(access, 0.0) <= time.time()
+                or self.refresh_tokens.get(refresh) != access):
+            return 403, UNAUTHORIZED
+        self.refresh_tokens[refresh], self.tokens[access] = "", 0.0  # used up (still known to the tests)
+        return self._issue(self.refreshed_ttl)
 
     def _page(self, request):
         try:
