@@ -15,7 +15,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from core import outbox
+from core import holders, outbox
 from core import review as reviews
 from core.audit import record_action
 from core.bulk import write_figures
@@ -155,11 +155,12 @@ def create(project, kind: str, actor: str, new_peak: Decimal | None = None, note
                    source_key=source_key, source_label=source_label, created_by=actor)
     db.session.add(round_)
     db.session.flush()
-    if kind == PEAK:  # every partner of the plan, old figure kept beside the new one
+    if kind == PEAK:  # every partner still holding a stake, old figure kept beside the new one
+        gone = holders.left(project.id)
         db.session.add_all([Line(round_id=round_.id, project_id=project.id, group_id=project.group_id,
                                  user_id=s.user_id, subscription_id=s.id, tier=s.tier, token=subscription.new_token(),
                                  old_investment=s.investment or ZERO)
-                            for s in subscription.subscriptions(project.id)])
+                            for s in subscription.subscriptions(project.id) if s.user_id not in gone])
     return round_
 
 
@@ -251,10 +252,18 @@ def compute(project, round_: Round) -> None:
     if round_.kind == PEAK:
         if not peak_approved(round_):
             raise AdjustmentError(_("须先完成：%(label)s", label=_("资金峰值调整")))
+        gone = holders.left(project.id)
+        for r in [r for r in rows if r.user_id in gone]:  # their stake left them since the round was created
+            db.session.delete(r)
+        rows = [r for r in rows if r.user_id not in gone]
         old_pots, new_pots = subscription.pots(round_.old_peak, ratios), subscription.pots(round_.new_peak, ratios)
+        held = subscription.tier_totals(project.id)
         for tier in TIERS:
             members = [r for r in rows if r.tier == tier]
+            # The tier counted once (tier_totals): its partners and, as one more share, the exited stakes the
+            # platform company still holds; that share is not a partner's, so no line changes it.
             olds = [r.old_investment for r in members]
+            olds.append(max(held[tier] - sum(olds, ZERO), ZERO))
             total = sum(olds, ZERO)
             # A full tier takes its new pot; one that was not full keeps each partner's share of the peak.
             target = new_pots[tier] if total == old_pots[tier] else min(
@@ -335,9 +344,16 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
                 db.session.delete(row)
             db.session.add_all([Shareholder(project_id=project.id, group_id=project.group_id, name=r["name"],
                                             ours=r["ours"], stake=Decimal(r["stake"])) for r in round_.shareholders])
+    gone = holders.left(project.id)
+    for r in rows:
+        if r.user_id in gone and r.difference:
+            raise AdjustmentError(_("%(name)s 已退出本项目，%(round)s不能生效，请撤销后重新发起",
+                                    name=r.user.name, round=round_.label))
     new_of = {r.subscription_id: r.new_investment for r in rows if r.subscription_id and r.new_investment is not None}
     changes = []
     for s in current.values():
+        if s.user_id in gone:  # the exited partner's rows stay as they were
+            continue
         amount = new_of.get(s.id, s.investment or ZERO)
         values = {"investment": amount, **subscription.detail(amount, peak, plan.financing_ratio)}
         if any(getattr(s, k) != v for k, v in values.items()):
