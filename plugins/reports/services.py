@@ -7,23 +7,30 @@ totals row the same way, so a total equals the sum of its rows to the cent.
 Where a stage's module is disabled for the group company its columns are left out. The exit stage is
 optional (not in the manifest's ``depends``): its table is read through the metadata, only when the
 module is enabled — one join, no import of the plugin and no hook round-trip per row.
+
+A stake counts once, as in the subscription stage's tier sums: the part of an exited partner's investment
+that new partners took over (``stakes_passed_on``, core.holders) counts in their rows, not in his
+(``passed_parts``).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Callable
 
 import sqlalchemy as sa
 from core.i18n import lazy_gettext as _l
 
+from core import holders
 from core.extensions import db
 from core.models import Batch, Company, Project, User
-from core.modules import is_enabled
+from core.modules import hooks_for, is_enabled
 from core.permissions import projects_query
 from core.tenancy import current_group_id
 from plugins.distribution.models import DistributionBatch, DistributionLine
+from plugins.subscription import services as subscription
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio
 
 ZERO = Decimal("0.00")
@@ -117,6 +124,56 @@ def exits_by_subscription(table, filters: Filters | None = None):
             .where(*conditions).group_by(table.c.subscription_id).subquery("exits"))
 
 
+def passes_stakes_on() -> bool:
+    """Whether a module enabled for the group company may pass a stake on to new partners (``stakes_passed_on``)."""
+    return bool(hooks_for(current_group_id()).stakes_passed_on.get_hookimpls())
+
+
+def passed_parts(user, filters: Filters) -> dict[int, dict[str, Decimal]]:
+    """The part of each visible subscription now counted in new partners' subscriptions (an exited stake taken
+    over: core.holders.passed_on), as investment, self-funded and financed, split as the 认购明细 splits it
+    (subscription.services.passed_parts), by subscription id. The hook is per project: one call per visible
+    project (none when no enabled module passes stakes on), then one query for the subscriptions concerned."""
+    if not passes_stakes_on():
+        return {}
+    projects = db.session.scalars(sa.select(Project).where(Project.id.in_(visible_projects(user, filters)))).all()
+    passed = sorted({sid for project in projects for sid in holders.passed_on(project.id)})
+    if not passed:
+        return {}
+    rows = db.session.execute(sa.select(Subscription.id, Subscription.project_id, Subscription.investment,
+                                        Subscription.financed).where(Subscription.id.in_(passed))
+                              .order_by(Subscription.project_id)).all()
+    return {row.id: part for _project, group in itertools.groupby(rows, key=lambda r: r.project_id)
+            for row, part in subscription.passed_parts(list(group))}
+
+
+def _part(parts: dict, field: str, otherwise=ZERO):
+    """The passed-on ``field`` of the row's subscription, in SQL: a CASE over the few subscriptions concerned."""
+    money = Payment.amount.type
+    return sa.case({sid: sa.literal(part[field], money) for sid, part in parts.items()}, value=Subscription.id,
+                   else_=sa.literal(otherwise, money) if otherwise is not None else None)
+
+
+def held(column, parts: dict, field: str = "investment"):
+    """``column`` (the subscription's ``field``) less its part passed on to new partners."""
+    return sa.type_coerce(column - _part(parts, field), Payment.amount.type) if parts else column
+
+
+def held_paid(paid, parts: dict):
+    """已缴 less what was paid for the part passed on (at most what was paid): the new partners pay for it."""
+    if not parts:
+        return paid
+    taken, known = _part(parts, "investment"), sa.func.coalesce(paid, 0)
+    return sa.type_coerce(paid - sa.case((known <= 0, 0), (known < taken, known), else_=taken), Payment.amount.type)
+
+
+def passed_column(parts: dict):
+    """新合伙人承接: the part passed on, NULL for the other rows."""
+    if parts:
+        return sa.type_coerce(_part(parts, "investment", None), Payment.amount.type).label("passed")
+    return sa.type_coerce(sa.cast(sa.null(), sa.Numeric(18, 2)), Payment.amount.type).label("passed")
+
+
 def _money(row: dict, *keys) -> Decimal:
     return sum((row.get(k) or ZERO for k in keys), ZERO)
 
@@ -152,7 +209,10 @@ def finish(columns: list[Column], row: dict) -> dict:
 
 
 class PaymentSummary(Report):
-    """立项及缴款汇总表: per project, the peak, ratios, pot, what was subscribed, invested, paid and owed."""
+    """立项及缴款汇总表: per project, the peak, ratios, pot, what was subscribed, invested, paid and owed.
+
+    投资金额 is what the tiers hold now (subscription.services.tier_totals): a stake taken over by new partners
+    counts in their rows; what its first holder paid for it leaves 已缴 with it, since the new partners pay it."""
 
     code = "payments"
     title = _l("立项及缴款汇总表")
@@ -171,11 +231,12 @@ class PaymentSummary(Report):
                 Column("paid_in_full", _l("已缴清人数"), "int")]
 
     def select(self, user, filters):
-        paid = paid_by_subscription(filters)
+        paid, parts = paid_by_subscription(filters), passed_parts(user, filters)
         per_sub = (sa.select(Subscription.project_id.label("pid"), sa.func.count().label("partners"),
                              sa.func.sum(Subscription.subscribed_amount).label("subscribed"),
-                             sa.func.sum(Subscription.investment).label("investment"),
-                             sa.type_coerce(sa.func.sum(paid.c.paid), Payment.amount.type).label("paid"),
+                             sa.func.sum(held(Subscription.investment, parts)).label("investment"),
+                             sa.type_coerce(sa.func.sum(held_paid(paid.c.paid, parts)), Payment.amount.type
+                                            ).label("paid"),
                              sa.func.sum(sa.case((sa.func.coalesce(paid.c.paid, 0) >= Subscription.investment, 1),
                                                  else_=0)).label("paid_in_full"))
                    .outerjoin(paid, paid.c.sid == Subscription.id)
@@ -252,7 +313,10 @@ class PartnerPositions(Report):
         if self.detailed:
             cols += [Column("subscribed", _l("认购金额"), "money"), Column("self_funded", _l("自有资金"), "money"),
                      Column("financed", _l("配资"), "money")]
-        cols += [Column("investment", _l("投资金额"), "money"), Column("paid", _l("已缴金额"), "money"),
+        cols += [Column("investment", _l("投资金额"), "money")]
+        if passes_stakes_on():
+            cols += [Column("passed", _l("新合伙人承接"), "money")]
+        cols += [Column("paid", _l("已缴金额"), "money"),
                  Column("owed", _l("未缴金额"), "money", derive=lambda r: _money(r, "investment") - _money(r, "paid"),
                         sortable=False)]
         if self.detailed:
@@ -266,14 +330,15 @@ class PartnerPositions(Report):
 
     def select(self, user, filters):
         paid, dist = paid_by_subscription(filters), distributed_by_subscription(filters)
-        money = Payment.amount.type
+        money, parts = Payment.amount.type, passed_parts(user, filters)
         query = (sa.select(Subscription.id.label("subscription_id"), User.name.label("name"),
                            User.username.label("username"), Project.name.label("project"),
                            Company.name.label("company"), Batch.name.label("batch"), Subscription.tier.label("tier"),
                            Subscription.subscribed_amount.label("subscribed"),
-                           Subscription.self_funded.label("self_funded"), Subscription.financed.label("financed"),
-                           Subscription.investment.label("investment"),
-                           sa.type_coerce(paid.c.paid, money).label("paid"), paid.c.first_paid,
+                           held(Subscription.self_funded, parts, "self_funded").label("self_funded"),
+                           held(Subscription.financed, parts, "financed").label("financed"),
+                           held(Subscription.investment, parts).label("investment"), passed_column(parts),
+                           sa.type_coerce(held_paid(paid.c.paid, parts), money).label("paid"), paid.c.first_paid,
                            *(sa.type_coerce(dist.c[k], money).label(k)
                              for k in ("principal", "interest", "other", "profit")))
                  .select_from(Subscription).join(User, User.id == Subscription.user_id)
@@ -410,11 +475,11 @@ class RealtimeSummary(Report):
 
     def select(self, user, filters):
         paid, dist = paid_by_subscription(filters), distributed_by_subscription(filters)
-        money = Payment.amount.type
+        money, parts = Payment.amount.type, passed_parts(user, filters)
         query = (sa.select(Company.name.label("company"), Batch.name.label("batch"),
                            sa.func.count(sa.distinct(Project.id)).label("projects"), sa.func.count().label("partners"),
-                           sa.func.sum(Subscription.investment).label("investment"),
-                           sa.type_coerce(sa.func.sum(paid.c.paid), money).label("paid"),
+                           sa.func.sum(held(Subscription.investment, parts)).label("investment"),
+                           sa.type_coerce(sa.func.sum(held_paid(paid.c.paid, parts)), money).label("paid"),
                            *(sa.type_coerce(sa.func.sum(dist.c[k]), money).label(k)
                              for k in ("principal", "interest", "other", "profit")))
                  .select_from(Subscription).join(Project, Project.id == Subscription.project_id)

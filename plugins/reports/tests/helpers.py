@@ -118,10 +118,12 @@ def add_partners(world, count, prefix):
              "paid_on": dt.date(2020, 2, 1), "amount": value, "recorded_by": "t", "recorded_at": utcnow(),
              "kind": "payment", "reversed_by": "", "reversal_reason": ""} for sid, _ in subs])
         batches = db.session.scalars(sa.select(DistributionBatch.id).where(DistributionBatch.project_id == world["p1"])).all()
-        db.session.execute(sa.insert(DistributionLine.__table__), [
+        lines = [
             {"group_id": world["group"], "batch_id": bid, "project_id": world["p1"], "subscription_id": sid,
              "user_id": uid, "tier": "city", "principal": D("100.00"), "interest": D("-1.00"), "other": D(0),
-             "profit": D("0.01"), "version": 1} for bid in batches for sid, uid in subs])
+             "profit": D("0.01"), "version": 1} for bid in batches for sid, uid in subs]
+        if lines:
+            db.session.execute(sa.insert(DistributionLine.__table__), lines)
         db.session.commit()
 
 
