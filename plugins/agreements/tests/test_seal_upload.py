@@ -50,7 +50,8 @@ def in_the_clear(p12: bytes, passphrase: bytes) -> bytes:
         asn1.SafeBag({"bag_id": "key_bag", "bag_value": keys.PrivateKeyInfo.load(
             key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))})])
     safe = asn1.AuthenticatedSafe([cms.ContentInfo({"content_type": "data", "content": bags.dump()})])
-    return asn1.Pfx({"version": 3, "auth_safe": cms.ContentInfo({"content_type": "data", "content": safe.dump()})}).dump()
+    content = cms.ContentInfo({"content_type": "data", "content": safe.dump()})
+    return asn1.Pfx({"version": 3, "auth_safe": content}).dump()
 
 
 @pytest.mark.parametrize("lang, messages", [
