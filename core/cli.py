@@ -6,6 +6,7 @@ import functools
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from core import roles
 from core.audit import acting_as
@@ -15,6 +16,7 @@ from core.tenancy import tenant
 from core.worker import worker_command
 
 gentou_cli = AppGroup("gentou", help="Gentou administration.")
+LANGUAGES = ("zh", "en")
 
 
 def group_by_code(code: str) -> GroupCompany:
@@ -41,6 +43,20 @@ def with_company(command):
     return wrapper
 
 
+def in_language(command):
+    """Give a command ``--lang zh|en`` (the app's BABEL_DEFAULT_LOCALE when omitted): what it prints through the
+    i18n helpers, refusals included, comes from that language's catalogue, the one the web uses and
+    ``core.i18n.translations_for`` gives."""
+    @click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+                  help="language of the output (default: the app's BABEL_DEFAULT_LOCALE)")
+    @functools.wraps(command)
+    def wrapper(lang, **kwargs):
+        # A fresh app context: core.i18n keeps the catalogue it first used in the context's g.
+        with current_app.app_context(), force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            return command(**kwargs)
+    return wrapper
+
+
 @gentou_cli.group("modules")
 def modules_cli():
     """List, enable and disable modules of a group company."""
@@ -48,6 +64,7 @@ def modules_cli():
 
 @modules_cli.command("list")
 @click.option("--company", required=True, help="code of the group company")
+@in_language
 def modules_list(company):
     from core.modules import enabled_modules
     group = group_by_code(company)
@@ -56,12 +73,13 @@ def modules_list(company):
     click.echo(f"{'module':<20} {'version':<10} {'state':<9} {'depends':<30} summary")
     for m in registry.installed():
         state = "enabled" if m.name in enabled else "disabled"
-        click.echo(f"{m.name:<20} {m.version:<10} {state:<9} {','.join(m.depends) or '-':<30} {m.summary}")
+        click.echo(f"{m.name:<20} {m.version:<10} {state:<9} {','.join(m.depends) or '-':<30} {m.summary_text}")
 
 
 @modules_cli.command("enable")
 @click.argument("name")
 @click.option("--company", required=True, help="code of the group company")
+@in_language
 def modules_enable(name, company):
     from core.modules import ModuleError, enable
     group = group_by_code(company)
@@ -80,6 +98,7 @@ def modules_enable(name, company):
 @modules_cli.command("disable")
 @click.argument("name")
 @click.option("--company", required=True, help="code of the group company")
+@in_language
 def modules_disable(name, company):
     from core.modules import ModuleError, disable
     group = group_by_code(company)
@@ -132,6 +151,7 @@ def create_user(company, username, name, role_codes, mobile, password):
 
 
 @gentou_cli.command("demo")
+@in_language
 def demo():
     """Create (or complete) the demo group with the manual's projects and one user per role."""
     from core.demo import PASSWORD, ensure_demo

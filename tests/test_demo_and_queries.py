@@ -24,8 +24,9 @@ def test_demo_creates_the_manual_group_and_is_idempotent(app):
     assert first.exit_code == 0, first.output
     assert "gentou-demo-2026" in first.output and "hhadmin" in first.output
     after_first = counts(app)
-    second = runner.invoke(args=["gentou", "demo"])
+    second = runner.invoke(args=["gentou", "demo", "--lang", "en"])
     assert second.exit_code == 0
+    assert "Business admin" in second.output and "Business admin" not in first.output  # the role, as chosen
     assert counts(app) == after_first
     with app.app_context():
         group = db.session.scalar(sa.select(GroupCompany).where(GroupCompany.code == "JINYI"))

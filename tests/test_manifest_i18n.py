@@ -53,3 +53,20 @@ def test_module_names_and_summaries_in_the_reader_s_language(app):
         manifest = app.extensions["gentou"].manifests["dingtalk"]
         assert (manifest.title, manifest.summary_text) == ("钉钉", manifest.summary)  # outside a request: the id
         db.session.remove()
+
+
+@pytest.mark.parametrize("args, default, shown, hidden", [
+    (["--lang", "en"], "zh", "DingTalk micro-app sign-in, work notices, group robot and OA approvals", "钉钉微应用登录"),
+    (["--lang", "zh"], "en", "钉钉微应用登录、工作通知、群机器人与OA审批", "DingTalk micro-app sign-in"),
+    ([], "zh", "钉钉微应用登录、工作通知、群机器人与OA审批", "DingTalk micro-app sign-in"),
+    ([], "en", "DingTalk micro-app sign-in, work notices, group robot and OA approvals", "钉钉微应用登录"),
+], ids=["en", "zh", "default-zh", "default-en"])
+def test_gentou_modules_list_prints_summaries_in_the_chosen_language(app, monkeypatch, args, default, shown, hidden):
+    with app.app_context():
+        make_tenant("AAA")
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", default)  # what --lang falls back to
+    out = app.test_cli_runner().invoke(args=["gentou", "modules", "list", "--company", "AAA", *args])
+    assert out.exit_code == 0, out.output
+    assert shown in out.output and hidden not in out.output
+    row = next(line for line in out.output.splitlines() if line.startswith("dingtalk "))
+    assert row.split()[:3] == ["dingtalk", "1.0.0", "disabled"]

@@ -172,6 +172,8 @@ def test_cli_lists_enables_and_disables(app, two):
     (["enable", "nosuch", "--company", "BBB"], "未知模块：nosuch"),
     (["enable", "ledger", "--company", "ZZZ"], "unknown group company 'ZZZ'"),
     (["disable", "ledger", "--company", "BBB"], "模块 ledger 未启用"),
+    (["enable", "nosuch", "--company", "BBB", "--lang", "en"], "Unknown module: nosuch"),
+    (["disable", "ledger", "--company", "BBB", "--lang", "en"], "Module ledger is not enabled"),
 ])
 def test_cli_bad_input_exits_non_zero_with_a_message(app, two, args, message):
     out = app.test_cli_runner().invoke(args=["gentou", "modules", *args])
