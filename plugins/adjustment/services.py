@@ -93,6 +93,25 @@ def remaining(project_id: int, peak: Decimal | None) -> dict[str, Decimal]:
     return {tier: max(pots[tier] - invested[tier], ZERO) for tier in TIERS}
 
 
+def _left_stakes(project_id: int, totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    """What each tier counts (``totals``, as ``tier_totals`` counts it) of the stakes of partners who left: the
+    most a takeover can pass on out of the tier."""
+    gone, holding = holders.left(project_id), dict.fromkeys(TIERS, ZERO)
+    for s in subscription.subscriptions(project_id):
+        if s.user_id not in gone:
+            holding[s.tier] += s.investment or ZERO
+    return {tier: max(totals[tier] - holding[tier], ZERO) for tier in TIERS}
+
+
+def _refuse_above_pots(project_id: int, peak: Decimal | None, before: dict, after: dict) -> None:
+    """A takeover may not push a tier above its pot (the pots of 测算); a tier already above it may only go down."""
+    pots = subscription.pots(peak, subscription.ratios(project_id))
+    for tier in TIERS:
+        if after[tier] > pots[tier] and after[tier] > before[tier]:
+            raise AdjustmentError(_("承接后%(tier)s合计 %(total)s 将超过该层级额度 %(pot)s", tier=TIERS[tier],
+                                    total=f"{after[tier]:,}", pot=f"{pots[tier]:,}"))
+
+
 def stake_sources(project) -> dict:
     """The holdings other plugins offer to the project's new partners, by key."""
     from core.modules import hooks_for
@@ -286,6 +305,12 @@ def compute(project, round_: Round) -> None:
             if taken > available:
                 raise AdjustmentError(_("新合伙人合计 %(taken)s 超过%(source)s可承接份额 %(available)s",
                                         taken=f"{taken:,}", source=round_.source_label, available=f"{available:,}"))
+            # What each tier will hold at least: what is taken over passes out of a tier at most the tier's exited
+            # stakes (how the source splits it is known once it is taken: the approval checks again, exactly).
+            now = subscription.tier_totals(project.id)
+            freed = _left_stakes(project.id, now)
+            _refuse_above_pots(project.id, round_.new_peak, now, {tier: now[tier] - min(freed[tier], taken) + sum(
+                (r.subscribed_amount or ZERO for r in rows if r.tier == tier), ZERO) for tier in TIERS})
         else:
             left = remaining(project.id, round_.new_peak)
             for tier in TIERS:
@@ -337,6 +362,8 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
     rows = lines(round_.id)
     peak = round_.new_peak if round_.kind == PEAK else plan.capital_peak
     current = {s.id: s for s in subscription.subscriptions(project.id)}
+    taking_over = round_.kind == NEW_PARTNERS and round_.source_key
+    before = subscription.tier_totals(project.id) if taking_over else None
     if round_.kind == PEAK:
         _set(plan, f"{project.name} · {round_.label}", capital_peak=round_.new_peak)
         if round_.shareholders:  # the new 股权合作 replaces the approved list (each row audited)
@@ -371,7 +398,7 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
             db.session.add(created)
             db.session.flush()
             _set(r, f"{round_.label} · {created}", subscription_id=created.id)
-    if round_.kind == NEW_PARTNERS and round_.source_key:
+    if taking_over:
         taken = {r.user_id: r.new_investment for r in rows if r.new_investment}
         source = stake_sources(project).get(round_.source_key)
         if source is None or sum(taken.values(), ZERO) > source.amount:
@@ -381,8 +408,8 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
             hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
         except ValueError as exc:  # the offering plugin refused (its message is for the user)
             raise AdjustmentError(str(exc)) from exc
-        from core.holders import forget
-        forget(project.id)  # who holds the stake changed: this request reads it again
+        holders.forget(project.id)  # who holds the stake changed: this request reads it again
+        _refuse_above_pots(project.id, peak, before, subscription.tier_totals(project.id))
     _set(round_, f"{project.name} · {round_.label}", state=APPROVED, process_id=instance.id, approved_at=utcnow())
     _announce(project, plan, round_, instance, lines(round_.id))
 

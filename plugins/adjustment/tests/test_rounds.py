@@ -151,6 +151,31 @@ def test_new_partners_take_over_a_holding_offered_by_another_plugin(app, world):
     HOLDINGS.clear()
 
 
+def test_taking_over_a_holding_is_refused_above_the_pot_of_the_tier_it_goes_to(app, world):
+    kj, hh = staff(app, world)
+    HOLDINGS[world["project"]] = Decimal("20000.00")
+    TAKEN.clear()
+    round_id = new_round(app, world, kj, "new_partners", source="stake_holder:platform", payment_deadline="2030-05-31")
+    partner(kj, world, round_id, "zhoufeng", amount="0.01", tier="city")  # 城市公司 holds its whole pot
+    page = act(kj, world, round_id, "compute")
+    assert "承接后城市公司合计 6,000.01 将超过该层级额度 6,000.00" in page, flashes(page)
+    assert lines(app, world, round_id)["zhoufeng"].new_investment is None
+    assert "请先计算调整明细" in act(kj, world, round_id, "submit")  # nothing was computed
+    act(kj, world, round_id, f"lines/{lines(app, world, round_id)['zhoufeng'].id}/delete")
+    partner(kj, world, round_id, "zhoufeng", amount="13,100.01")  # 置业集团: 20,000.00 of 33,100.00
+    page = act(kj, world, round_id, "compute")
+    assert "承接后置业集团合计 33,100.01 将超过该层级额度 33,100.00" in page, flashes(page)
+    act(kj, world, round_id, f"lines/{lines(app, world, round_id)['zhoufeng'].id}/delete")
+    partner(kj, world, round_id, "zhoufeng", amount="13,100.00")
+    act(kj, world, round_id, "compute")
+    act(kj, world, round_id, "submit")
+    review(app, world, hh, round_id)
+    run_process(app, world, kj, hh, "new_partners_initiation")
+    assert investments(app, world)["zhoufeng"] == Decimal("13100.00")
+    assert HOLDINGS[world["project"]] == Decimal("6900.00")
+    HOLDINGS.clear()
+
+
 def test_new_partners_with_new_money_only_within_the_remaining_pot(app, world):
     kj, hh = staff(app, world)
     round_id = new_round(app, world, kj, "new_partners")

@@ -169,3 +169,32 @@ def test_a_takeover_of_stakes_from_two_tiers_passes_on_exactly_what_was_taken(ap
     assert held["realestate"] + held["city"] == Decimal("1324308.00")  # what the partners invested, once
     table = kj.get(f"/subscription/projects/{world['project']}/subscriptions").get_data(as_text=True)
     assert subtotal(table, "城市公司小计")[1] == "149,405.07" and subtotal(table, "合计")[1] == "1,324,308.00"
+
+
+def test_a_takeover_is_refused_above_the_pot_of_the_tier_it_goes_to(app, client):
+    """史伟 (置业集团) and 刘乔 (城市公司) exit. 城市公司's pot is 600,000.00 and it holds 288,940.00 (刘乔's stake):
+    700,000.00 into 城市公司 is refused when computed (even all of 刘乔's stake going would leave 700,000.00);
+    500,000.00 passes that bound but the holding passes on only 139,534.93 of it from 城市公司 (in proportion to
+    what each tier transferred), so 城市公司 would hold 649,405.07: the approval is refused, nothing saved."""
+    from plugins.adjustment.tests.helpers import (act, flashes, investments, lines, new_round, review,
+                                                  run_process)
+    world = takeover_world(app, ("zhoufeng",))
+    kj = login(client, world["kj"])
+    hh = login(app.test_client(), world["hh"])
+    resigns(app, world, kj, hh, "shiwei")
+    resigns(app, world, kj, hh, "liuqiao")
+    round_id = new_round(app, world, kj, "new_partners", source="exit:platform", payment_deadline="2030-05-31")
+    act(kj, world, round_id, "partners", {"username": "zhoufeng", "tier": "city", "amount": "700,000.00"})
+    html = act(kj, world, round_id, "compute")
+    assert "承接后城市公司合计 700,000.00 将超过该层级额度 600,000.00" in html, flashes(html)
+    act(kj, world, round_id, f"lines/{lines(app, world, round_id)['zhoufeng'].id}/delete")
+    act(kj, world, round_id, "partners", {"username": "zhoufeng", "tier": "city", "amount": "500,000.00"})
+    assert "已计算新增合伙 #1的调整明细" in act(kj, world, round_id, "compute")
+    act(kj, world, round_id, "submit")
+    review(app, world, hh, round_id)
+    process_id = run_process(app, world, kj, hh, "new_partners_initiation")
+    html = hh.get(f"/processes/{process_id}").get_data(as_text=True)
+    assert "承接后城市公司合计 649,405.07 将超过该层级额度 600,000.00" in html, flashes(html)
+    assert "zhoufeng" not in investments(app, world)
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(PlatformHolding.amount)) == Decimal("1035368.00")
