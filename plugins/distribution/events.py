@@ -17,9 +17,14 @@ class DistributionApproved(Event):
 
 @dataclasses.dataclass(frozen=True)
 class DistributionPaid(Event):
-    """A batch was distributed on its date (分配通知 sent); same fields as DistributionApproved."""
+    """A batch was distributed on its date (分配通知 sent); the fields of DistributionApproved, and what the
+    batch is: ``kind`` (principal, profit or liquidation), ``number`` (N of 第N次利润分配, else 1) and
+    ``distributed_on`` (its 分配日期, ISO)."""
 
     project_id: int
     batch_id: int
     user_ids: tuple[int, ...]
     amounts: tuple[str, ...]
+    kind: str = ""
+    number: int = 1
+    distributed_on: str = ""

@@ -62,7 +62,9 @@ def send(batch_id: int, actor: str = "", at_once: bool = False) -> int:
                        kind="distribution.notice", project_id=project.id, actor=actor)
     emit(DistributionPaid(group_id=batch.group_id, project_id=batch.project_id, batch_id=batch.id,
                           user_ids=tuple(r.user_id for r in rows),
-                          amounts=tuple(f"{r.with_other + r.profit:.2f}" for r in rows)))
+                          amounts=tuple(f"{r.with_other + r.profit:.2f}" for r in rows), kind=batch.kind,
+                          number=batch.number,
+                          distributed_on=batch.distributed_on.isoformat() if batch.distributed_on else ""))
     return len(rows)
 
 

@@ -91,6 +91,7 @@ def test_computed_sent_back_edited_approved_and_notified_by_a_worker(app):
     assert batch_row(queued, world, batch).notified_at is not None
     paid = [e for e in EVENTS if isinstance(e, DistributionPaid)]
     assert len(paid) == 1 and paid[0].amounts == approved[0].amounts
+    assert (paid[0].kind, paid[0].number, paid[0].distributed_on) == ("principal", 1, today.isoformat())
     with queued.app_context(), tenant(world["group"]):
         inbox = db.session.scalars(sa.select(InboxMessage.title).where(
             InboxMessage.recipient_id == world["users"]["shiwei"])).all()
