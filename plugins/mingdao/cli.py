@@ -2,4 +2,5 @@
 from core.sync import resync_command
 from plugins.mingdao import services
 
-mingdao_cli = resync_command(services.PLUGIN, services.resync, "明道云: keep projects and payments as rows of the mapped worksheets.")
+mingdao_cli = resync_command(services.PLUGIN, services.resync,
+                             "明道云: keep projects, payments and payouts as rows of the mapped worksheets.")

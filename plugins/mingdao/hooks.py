@@ -10,10 +10,10 @@ from core.hookspecs import hookimpl
 def register_models():
     from core import changes
     from core.models import Project
-    from plugins.mingdao.models import MingdaoRecord, MingdaoReport
+    from plugins.mingdao.models import MingdaoPayout, MingdaoRecord, MingdaoReport
     from plugins.mingdao.services import PLUGIN, on_changes
     changes.watch(PLUGIN, {Project: ("code", "name", "company_id", "land_acquired_on")}, on_changes)
-    return [MingdaoRecord, MingdaoReport]
+    return [MingdaoRecord, MingdaoPayout, MingdaoReport]
 
 
 @hookimpl
@@ -32,7 +32,7 @@ def register_menu():
 def register_settings():
     from core.settings import Setting
     from plugins.mingdao.client import DEFAULT_BASE
-    from plugins.mingdao.services import ID, PAYMENT, PROJECT, valid_mapping
+    from plugins.mingdao.services import ID, PAYMENT, PAYOUT, PROJECT, valid_mapping
     ident = lambda value: bool(ID.match(value))  # noqa: E731
     pick = _l("测试连接后从列表中选择")
     return [
@@ -46,6 +46,10 @@ def register_settings():
         Setting("payment_worksheet_id", _l("缴款工作表 ID"), help=pick, valid=ident),
         Setting("payment_controls", _l("缴款字段映射"), help=_l("本系统字段=明道云字段ID，用逗号分隔；测试连接后可从列表中选择"),
                 valid=valid_mapping(PAYMENT)),
+        Setting("payout_worksheet_id", _l("分配工作表 ID"), help=_l("分配通知发出后，每位合伙人每批一行；需启用分配模块"),
+                valid=ident),
+        Setting("payout_controls", _l("分配字段映射"), help=_l("本系统字段=明道云字段ID，用逗号分隔；测试连接后可从列表中选择"),
+                valid=valid_mapping(PAYOUT)),
     ]
 
 

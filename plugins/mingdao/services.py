@@ -1,5 +1,5 @@
-"""The company's 明道云 settings and client; projects and payments as rows of the mapped worksheets;
-the sync and 对账 jobs."""
+"""The company's 明道云 settings and client; projects, payments and payouts as rows of the mapped
+worksheets; the sync and 对账 jobs."""
 from __future__ import annotations
 
 import logging
@@ -18,12 +18,13 @@ from core.models import Project, User
 from core.money import round_cents
 from core.sync import NotConfigured
 from core.tenancy import current_group_id
+from plugins.mingdao import payouts
 from plugins.mingdao.client import Client
 from plugins.mingdao.models import MingdaoRecord, MingdaoReport
 
 PLUGIN = "mingdao"
 PUSH_JOB, RECONCILE_JOB = "mingdao.push", "mingdao.reconcile"
-PROJECT, PAYMENT = "project", "payment"
+PROJECT, PAYMENT, PAYOUT = "project", "payment", "payout"
 CHUNK = 100  # records a job
 RATE = (20, 1.0)  # calls a second per app (the service answers 429 beyond its limit)
 FIELDS = {
@@ -31,8 +32,12 @@ FIELDS = {
               "land_acquired_on": _l("拿地日期"), "capital_peak": _l("资金峰值")},
     PAYMENT: {"code": _l("缴款编号"), "project": _l("项目"), "partner": _l("合伙人"), "partner_code": _l("合伙人账号"),
               "kind": _l("类型"), "amount": _l("金额"), "paid_on": _l("缴款日期"), "state": _l("状态")},
+    PAYOUT: {"code": _l("分配编号"), "project": _l("项目"), "partner": _l("合伙人"), "partner_code": _l("合伙人账号"),
+             "batch": _l("分配批次"), "amount": _l("分配金额"), "paid_on": _l("分配日期")},
 }
-SETTING = {PROJECT: ("project_worksheet_id", "project_controls"), PAYMENT: ("payment_worksheet_id", "payment_controls")}
+KINDS = {PROJECT: _l("项目"), PAYMENT: _l("缴款"), PAYOUT: _l("分配")}
+SETTING = {PROJECT: ("project_worksheet_id", "project_controls"), PAYMENT: ("payment_worksheet_id", "payment_controls"),
+           PAYOUT: ("payout_worksheet_id", "payout_controls")}
 ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 MAPPING = re.compile(r"^\s*([a-z_]+)\s*=\s*([A-Za-z0-9_\-]{1,64})\s*$")
 PAYMENT_EVENTS = {"PaymentConfirmed", "PaymentReversed", "PaymentRefunded"}
@@ -83,7 +88,7 @@ def target(cfg: dict, kind: str) -> tuple[str, dict[str, str]]:
     mapping = parse_mapping(cfg.get(controls_key, ""), kind)
     if not cfg.get(sheet_key) or "code" not in mapping:
         raise NotConfigured(_("请先在明道云设置中选择%(what)s工作表并映射其编码字段（测试连接）",
-                              what=_("项目") if kind == PROJECT else _("缴款")))
+                              what=str(KINDS[kind])))
     return cfg[sheet_key], mapping
 
 
@@ -93,7 +98,9 @@ def money(value) -> str:
 
 
 def values(kind: str, object_ids) -> dict[int, dict[str, str]]:
-    """{object id: {Gentou field: text}} of the projects or payments that exist."""
+    """{object id: {Gentou field: text}} of the projects, payments or payouts that exist."""
+    if kind == PAYOUT:
+        return payouts.values(object_ids)
     if kind == PROJECT:
         peaks = {}
         if "subscription" in current_app.extensions["gentou"].manifests:
@@ -135,9 +142,15 @@ def on_changes(group_id: int, changed: dict[str, list[int]]) -> None:
 
 
 def on_event(event) -> None:
-    """缴款确认, 冲销 and 退款: the payment's row is added or edited after the commit."""
-    if type(event).__name__ in PAYMENT_EVENTS:
+    """缴款确认, 冲销 and 退款 (also those of 立项调整: its 补缴 and 退款 are entries of the same kind): the
+    payment's row is added or edited after the commit; 分配 paid: a row per partner of the batch."""
+    name = type(event).__name__
+    if name in PAYMENT_EVENTS:
         queue(event.group_id, PAYMENT, [event.payment_id])
+    elif name == payouts.EVENT:  # the distribution module's, when it is installed and enabled
+        recorded = payouts.record(event)
+        if config(event.group_id).get(SETTING[PAYOUT][0]):  # 不同步: kept, sent by a 全量同步 once it is chosen
+            queue(event.group_id, PAYOUT, recorded)
 
 
 def resync(group_id: int) -> int:
@@ -145,6 +158,8 @@ def resync(group_id: int) -> int:
     if "subscription" in current_app.extensions["gentou"].manifests:
         from plugins.subscription.models import Payment
         total += queue(group_id, PAYMENT, db.session.scalars(db.select(Payment.id)).all(), force=True)
+    if config(group_id).get(SETTING[PAYOUT][0]):
+        total += queue(group_id, PAYOUT, payouts.ids(), force=True)
     return total
 
 
@@ -201,7 +216,7 @@ def reconcile(report_id: int) -> None:
 
     def compare_all():
         client = client_for(group_id, cfg)
-        return {kind: _compare(client, cfg, kind) for kind in (PROJECT, PAYMENT) if cfg.get(SETTING[kind][0])}
+        return {kind: _compare(client, cfg, kind) for kind in KINDS if cfg.get(SETTING[kind][0])}
     sync.write_report(MingdaoReport, report_id, compare_all)
 
 
@@ -209,6 +224,8 @@ def _compare(client: Client, cfg: dict, kind: str) -> dict:
     worksheet_id, mapping = target(cfg, kind)
     if kind == PROJECT:
         ids = db.session.scalars(db.select(Project.id)).all()
+    elif kind == PAYOUT:
+        ids = payouts.ids()
     else:
         from plugins.subscription.models import Payment
         ids = db.session.scalars(db.select(Payment.id)).all()

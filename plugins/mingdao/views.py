@@ -18,7 +18,7 @@ from plugins.mingdao.models import MingdaoRecord, MingdaoReport
 
 bp = Blueprint("mingdao", __name__, url_prefix="/mingdao", template_folder="templates")
 admin_only = roles_required(roles.ADMIN)
-KINDS = (services.PROJECT, services.PAYMENT)
+KINDS = tuple(services.KINDS)
 
 
 def _state():
@@ -53,7 +53,7 @@ def test_connection():
     mapped = {kind: services.parse_mapping(cfg.get(services.SETTING[kind][1], "")) for kind in KINDS}
     return render_template("mingdao/connection.html", app=app, sheets=sheets, controls=controls, current=cfg,
                            mapped=mapped, fields=services.FIELDS, setting=services.SETTING, state=_state(),
-                           kinds={services.PROJECT: _("项目"), services.PAYMENT: _("缴款")})
+                           kinds=_kinds())
 
 
 @bp.route("/settings/pick", methods=["POST"])
@@ -82,7 +82,7 @@ def pick():
 
 
 def _kinds():
-    return {services.PROJECT: _("项目"), services.PAYMENT: _("缴款")}
+    return {kind: str(label) for kind, label in services.KINDS.items()}
 
 
 sync.status_routes(bp, services.PLUGIN, MingdaoRecord, MingdaoReport, "mingdao/status.html", _kinds, services.resync,

@@ -22,6 +22,8 @@ RATE = (45, 1.0)  # the fake refuses more than 50 calls a second
 PROJECT_MAP = "code=p_code, name=p_name, company=p_company, land_acquired_on=p_land, capital_peak=p_peak"
 PAYMENT_MAP = ("code=m_code, project=m_project, partner=m_partner, partner_code=m_account, kind=m_kind, "
                "amount=m_amount, paid_on=m_paid_on, state=m_state")
+PAYOUT_MAP = ("code=d_code, project=d_project, partner=d_partner, partner_code=d_account, batch=d_batch, "
+              "amount=d_amount, paid_on=d_paid_on")
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +51,8 @@ def fake():
 
 def configure(group_id: int, base_url: str, **overrides) -> None:
     values = {"app_key": F.APP_KEY, "sign": F.SIGN, "api_base": base_url, "project_worksheet_id": F.PROJECTS,
-              "project_controls": PROJECT_MAP, "payment_worksheet_id": F.PAYMENTS, "payment_controls": PAYMENT_MAP}
+              "project_controls": PROJECT_MAP, "payment_worksheet_id": F.PAYMENTS, "payment_controls": PAYMENT_MAP,
+              "payout_worksheet_id": F.PAYOUTS, "payout_controls": PAYOUT_MAP}
     with tenant(group_id):
         settings.save(group_id, "mingdao", {**values, **overrides})
 

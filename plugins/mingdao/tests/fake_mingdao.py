@@ -1,7 +1,8 @@
 """A fake 明道云 (HAP) open API of the contract in ../shared/EXTERNAL_APIS.md, on 127.0.0.1 over HTTP.
 
 As strict as the service: every answer is HTTP 200 with ``success``/``error_code`` (1 is success);
-a wrong appKey or sign is 10102, a missing one 10101, an unknown worksheet or row 10007; a control
+a wrong appKey or sign is 10102, a missing one 10101, a missing worksheetId, rowId, controls or page
+10001, an unknown worksheet or row 10007; a control
 that is not the worksheet's, an empty required control, a number or date that is not one is 10002
 (that row is not written); a page is 1–1000 rows (pageIndex from 1); more than ``rate_limit`` calls
 a second is HTTP 429; ``error_next`` makes the next answers 99999 (its "busy").
@@ -16,7 +17,7 @@ from tests.fake_service import FakeService
 
 APP_KEY, SIGN = "md-app-key-01", "md-sign-s3cret-0123456789"
 APP_ID = "b55d6ceb-b69a-44f0-a011-000000000001"
-PROJECTS, PAYMENTS, OTHER = "ws_projects01", "ws_payments01", "ws_contacts01"
+PROJECTS, PAYMENTS, PAYOUTS, OTHER = "ws_projects01", "ws_payments01", "ws_payouts01", "ws_contacts01"
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT, MONEY, DAY = 2, 8, 15  # control types
@@ -46,6 +47,10 @@ class FakeMingdao(FakeService):
                 ("code", "缴款编号", TEXT, True), ("project", "项目", TEXT, False), ("partner", "合伙人", TEXT, True),
                 ("account", "账号", TEXT, False), ("kind", "类型", TEXT, False), ("amount", "金额", MONEY, True),
                 ("paid_on", "缴款日期", DAY, True), ("state", "状态", TEXT, False)])},
+            PAYOUTS: {"name": "分配记录", "controls": _controls("d", [
+                ("code", "分配编号", TEXT, True), ("project", "项目", TEXT, True), ("partner", "合伙人", TEXT, True),
+                ("account", "账号", TEXT, False), ("batch", "分配批次", TEXT, True), ("amount", "分配金额", MONEY, True),
+                ("paid_on", "分配日期", DAY, True)])},
             OTHER: {"name": "联系人", "controls": _controls("c", [("name", "姓名", TEXT, True)])},
         }
         self.rows: dict[str, dict[str, dict]] = {s: {} for s in self.sheets}
@@ -75,7 +80,7 @@ class FakeMingdao(FakeService):
         item = lambda sid: {"id": sid, "name": self.sheets[sid]["name"], "type": 0, "status": 1, "alias": ""}  # noqa: E731
         return {"success": True, "error_code": 1, "data": {
             "projectId": "28447959-cf7f-4ae9-0000-000000000001", "appId": APP_ID, "name": "跟投台账",
-            "sections": [{"sectionId": "s1", "name": "跟投", "items": [item(PROJECTS), item(PAYMENTS),
+            "sections": [{"sectionId": "s1", "name": "跟投", "items": [item(PROJECTS), item(PAYMENTS), item(PAYOUTS),
                                                                       {"id": "page1", "name": "看板", "type": 1}],
                           "childSections": [{"sectionId": "s2", "name": "通讯录", "items": [item(OTHER)],
                                              "childSections": []}]}]}}
@@ -83,6 +88,10 @@ class FakeMingdao(FakeService):
     def _sheet(self, body):
         sheet = self.sheets.get((body or {}).get("worksheetId"))
         return sheet
+
+    def _missing(self, body, *keys):
+        absent = [key for key in keys if (body or {}).get(key) in (None, "")]
+        return self.fail(10001, f"缺少参数：{', '.join(absent)}") if absent else None
 
     def worksheet_info(self, request, body):
         sheet = self._sheet(body)
@@ -92,6 +101,9 @@ class FakeMingdao(FakeService):
                                                             "controls": sheet["controls"]}}
 
     def get_filter_rows(self, request, body):
+        missing = self._missing(body, "worksheetId", "pageSize", "pageIndex")
+        if missing:
+            return missing
         sheet = self._sheet(body)
         if sheet is None:
             return self.fail(10007, "工作表不存在")
@@ -127,6 +139,9 @@ class FakeMingdao(FakeService):
         return given
 
     def add_row(self, request, body):
+        missing = self._missing(body, "worksheetId", "controls")
+        if missing:
+            return missing
         sheet = self._sheet(body)
         if sheet is None:
             return self.fail(10007, "工作表不存在")
@@ -138,6 +153,9 @@ class FakeMingdao(FakeService):
         return {"success": True, "error_code": 1, "data": row_id}
 
     def edit_row(self, request, body):
+        missing = self._missing(body, "worksheetId", "rowId", "controls")
+        if missing:
+            return missing
         sheet = self._sheet(body)
         if sheet is None:
             return self.fail(10007, "工作表不存在")

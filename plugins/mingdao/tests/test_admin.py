@@ -31,25 +31,27 @@ def test_the_settings_page_never_shows_the_sign(app, world, caplog):
 def test_the_admin_picks_worksheets_then_maps_their_controls(app, world):
     with app.app_context(), tenant(world["group"]):
         configure(world["group"], world["fake"].url, project_worksheet_id="", project_controls="",
-                  payment_worksheet_id="", payment_controls="")
+                  payment_worksheet_id="", payment_controls="", payout_worksheet_id="", payout_controls="")
         db.session.commit()
     admin = login(app.test_client(), world["admin"])
     tested = post(admin, "/mingdao/settings/test").get_data(as_text=True)
     assert "跟投 / 跟投项目" in tested and "跟投 / 通讯录 / 联系人" in tested and "看板" not in tested
     assert "p_code" not in tested  # controls come once a worksheet is chosen
     post(admin, "/mingdao/settings/pick", {"project_worksheet_id": F.PROJECTS, "payment_worksheet_id": F.PAYMENTS,
-                                           "version": form_version(admin, SETTINGS)})
+                                           "payout_worksheet_id": F.PAYOUTS, "version": form_version(admin, SETTINGS)})
     tested = post(admin, "/mingdao/settings/test").get_data(as_text=True)
-    assert 'value="p_code"' in tested and 'value="m_amount"' in tested
+    assert 'value="p_code"' in tested and 'value="m_amount"' in tested and 'value="d_batch"' in tested
     saved = post(admin, "/mingdao/settings/pick", {
         "project_worksheet_id": F.PROJECTS, "payment_worksheet_id": F.PAYMENTS, "project__code": "p_code",
         "project__name": "p_name", "payment__code": "m_code", "payment__amount": "m_amount",
+        "payout_worksheet_id": F.PAYOUTS, "payout__code": "d_code", "payout__batch": "d_batch",
         "version": form_version(admin, SETTINGS)}, follow_redirects=True).get_data(as_text=True)
     assert "已保存" in saved
     with app.app_context():
         cfg = settings.values(world["group"], "mingdao")
     assert cfg["project_controls"] == "code=p_code, name=p_name"
     assert cfg["payment_controls"] == "code=m_code, amount=m_amount"
+    assert cfg["payout_worksheet_id"] == F.PAYOUTS and cfg["payout_controls"] == "code=d_code, batch=d_batch"
     # The settings form refuses a mapping it cannot read, and saves nothing.
     refused = post(admin, SETTINGS, {"app_key": F.APP_KEY, "project_controls": "code p_code",
                                      "version": form_version(admin, SETTINGS)}, follow_redirects=True)

@@ -10,7 +10,7 @@ def test_the_app_lists_its_worksheets_in_every_section(app, fake):
         client = Client(fake.url, F.APP_KEY, F.SIGN)
         data = client.app()
         sheets = [(path, item["id"]) for path, item in worksheets(data)]
-        assert sheets == [("跟投", F.PROJECTS), ("跟投", F.PAYMENTS), ("跟投 / 通讯录", F.OTHER)]  # the page left out
+        assert sheets == [("跟投", F.PROJECTS), ("跟投", F.PAYMENTS), ("跟投", F.PAYOUTS), ("跟投 / 通讯录", F.OTHER)]  # the page left out
         assert [c["controlId"] for c in client.worksheet(F.PROJECTS)["controls"]][:2] == ["p_code", "p_name"]
     # The app's static credentials go with every call; there is no token to fetch or expire.
     assert fake.queries("/v1/open/app/get") == [{"appKey": F.APP_KEY, "sign": F.SIGN}]
