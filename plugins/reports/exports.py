@@ -1,4 +1,5 @@
-"""The exports of 后台管理/辅助工具: 事业合伙明细大表, 缴款信息, 所有项目盈利KPI指标.
+"""The exports of 后台管理/辅助工具: 事业合伙明细大表, 缴款信息, 所有项目盈利KPI指标; and the exports of the reports
+of partner rows (员工合伙信息查询表, 退出员工合伙信息查询表) with the page's filters and order.
 
 Each ``build(user)`` gives (title, columns, row count, rows as a lazy iterator, totals) — the rows
 come from one SELECT streamed in chunks, so 100,000 rows never sit in memory. The disclosure stage
@@ -107,3 +108,30 @@ def kpi(user):
 KINDS = {k.code: k for k in (Kind("partners", _l("事业合伙明细大表"), partners),
                              Kind("payments", _l("缴款信息"), payments),
                              Kind("kpi", _l("所有项目盈利KPI指标"), kpi))}
+REPORT = "report."  # the kind of a report's export: "report.<code>", its filters and order in the params
+
+
+def report_kind(code: str) -> str:
+    return REPORT + code
+
+
+def label(kind: str) -> str:
+    if kind.startswith(REPORT):
+        report = services.REPORTS.get(kind[len(REPORT):])
+        return str(report.title) if report else kind
+    return str(KINDS[kind].label)
+
+
+def build(kind: str, user, params: dict | None):
+    """(title, columns, row count, rows, totals) of an export; None when its report is no longer available
+    (its module disabled since)."""
+    if not kind.startswith(REPORT):
+        return KINDS[kind].build(user)
+    report = services.REPORTS.get(kind[len(REPORT):])
+    if report is None or not report.available():
+        return None
+    params = params or {}
+    filters, sort, descending = Filters.from_params(params.get("filters", {})), params.get("sort", ""), params.get(
+        "desc", False)
+    _rows, totals, count = services.page(report, user, filters, sort, descending, 1, 1)
+    return report.title, report.columns(), count, services.all_rows(report, user, filters, sort, descending), totals

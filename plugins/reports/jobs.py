@@ -1,6 +1,6 @@
-"""The 辅助工具 exports as jobs: rows streamed from one SELECT into a write_only workbook on disk, the
-progress written every 5,000 rows on a connection of its own (the export's result stays open), the
-file kept under the export folder for the user who asked."""
+"""The exports as jobs (辅助工具, and the reports of partner rows): rows streamed from one SELECT into a
+write_only workbook on disk, the progress written every 5,000 rows on a connection of its own (the
+export's result stays open), the file kept under the export folder for the user who asked."""
 from __future__ import annotations
 
 import os
@@ -34,8 +34,11 @@ def run_export(export_id: int) -> None:
     if row is None or row.state not in ("queued", RUNNING):
         return  # another job took it (queued twice) or it is over
     user = db.session.scalar(sa.select(User).where(User.id == row.user_id))
-    kind = exports.KINDS[row.kind]
-    title, columns, total, rows, totals = kind.build(user)
+    built = exports.build(row.kind, user, row.params)
+    if built is None:
+        _progress(export_id, state=FAILED, finished_at=utcnow())
+        return
+    title, columns, total, rows, totals = built
     _progress(export_id, state=RUNNING, rows_total=total, rows_done=0)
     try:
         path = excel.write_stream(title, columns, rows, totals, _("合计"),

@@ -14,13 +14,15 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 
 class ReportExport(TenantMixin, db.Model):
-    """An export of 辅助工具 run as a job: downloadable only by the user who asked, in their group company."""
+    """An export run as a job (辅助工具, or a report of partner rows with its filters and order in ``params``):
+    downloadable only by the user who asked, in their group company."""
 
     __label__ = _l("导出")
     __tablename__ = "reports_export"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # a 辅助工具 export, or "report.<code>"
+    params: Mapped[dict | None] = mapped_column(sa.JSON)  # a report's filters, sort and order
     state: Mapped[str] = mapped_column(sa.String(10), default=QUEUED)
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_total: Mapped[int] = mapped_column(default=0)

@@ -56,6 +56,18 @@ class Filters:
     date_to: dt.date | None = None
     query: str = ""
 
+    def to_params(self) -> dict:
+        """As JSON for an export job (``from_params`` reads it back)."""
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_params(cls, params: dict) -> Filters:
+        values = {f.name: params.get(f.name) for f in dataclasses.fields(cls) if params.get(f.name) is not None}
+        for name in ("date_from", "date_to"):
+            if values.get(name):
+                values[name] = dt.date.fromisoformat(values[name])
+        return cls(**values)
+
     def dates(self, column):
         conditions = []
         if self.date_from:

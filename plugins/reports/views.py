@@ -107,7 +107,7 @@ def report(code):
     sort, descending = request.args.get("sort", ""), request.args.get("desc") == "1"
     number, _problem = _int("page")
     columns = report.columns()
-    if request.args.get("export"):
+    if request.args.get("export") and report.small:  # a row per project (or batch): small enough for the request
         _rows, totals, _count = services.page(report, current_user, filters, sort, descending, 1, 1)
         rows = services.all_rows(report, current_user, filters, sort, descending)
         return _export(report, rows, columns, totals, f"{report.title}.xlsx")
@@ -115,9 +115,44 @@ def report(code):
     pages = max((count + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k not in ("page", "export")}
     figures = _charts(filters) if report.code == "realtime" else ()
+    mine = () if report.small else _mine(exports.report_kind(report.code), 5)
     return render_template("reports/report.html", report=report, columns=columns, rows=rows, totals=totals,
                            count=count, page=number or 1, pages=pages, args=args, sort=sort, desc=descending,
-                           problems=problems, filters=filters, charts=figures, **_choices())
+                           problems=problems, filters=filters, charts=figures, exports=mine,
+                           progress=_progress_text, label=exports.label, **_choices())
+
+
+@bp.route("/<code>/export", methods=["POST"])
+@roles_required(*STAFF)
+def report_export(code):
+    """A report of partner rows is exported by a job, with the page's filters and order (in the query string);
+    the page then shows its progress and the file, as 辅助工具 does."""
+    report = _report(code)
+    if report.small:
+        abort(404)
+    filters, _problems = filters_from_request()
+    params = {"filters": filters.to_params(), "sort": request.args.get("sort", ""),
+              "desc": request.args.get("desc") == "1"}
+    _start(exports.report_kind(code), params)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "export")}
+    return redirect(url_for("reports.report", code=code, **args))
+
+
+def _start(kind: str, params: dict | None = None) -> None:
+    row = ReportExport(user_id=current_user.id, kind=kind, params=params, created_at=utcnow())
+    db.session.add(row)
+    db.session.flush()
+    enqueue("reports.export", current_user.group_id, export_id=row.id)
+    db.session.commit()
+    flash(_("已开始导出%(name)s，完成后可在下方下载", name=exports.label(kind)), "success")
+
+
+def _mine(kinds, limit: int):
+    """The signed-in user's latest exports of ``kinds`` (one kind or several)."""
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    return db.session.scalars(db.select(ReportExport).where(ReportExport.user_id == current_user.id,
+                                                            ReportExport.kind.in_(kinds))
+                              .order_by(ReportExport.id.desc()).limit(limit)).all()
 
 
 def _charts(filters):
@@ -142,9 +177,8 @@ def _charts(filters):
 @bp.route("/tools")
 @roles_required(roles.ADMIN)
 def tools():
-    mine = db.session.scalars(db.select(ReportExport).where(ReportExport.user_id == current_user.id)
-                              .order_by(ReportExport.id.desc()).limit(10)).all()
-    return render_template("reports/tools.html", kinds=exports.KINDS, exports=mine, progress=_progress_text)
+    return render_template("reports/tools.html", kinds=exports.KINDS, exports=_mine(exports.KINDS, 10),
+                           progress=_progress_text, label=exports.label)
 
 
 @bp.route("/tools/<kind>", methods=["POST"])
@@ -153,12 +187,7 @@ def export_start(kind):
     """Queue the export; the page then shows its progress (core/static/progress.js) and the file."""
     if kind not in exports.KINDS:
         abort(404)
-    row = ReportExport(user_id=current_user.id, kind=kind, created_at=utcnow())
-    db.session.add(row)
-    db.session.flush()
-    enqueue("reports.export", current_user.group_id, export_id=row.id)
-    db.session.commit()
-    flash(_("已开始导出%(name)s，完成后可在下方下载", name=exports.KINDS[kind].label), "success")
+    _start(kind)
     return redirect(url_for("reports.tools"))
 
 
@@ -182,20 +211,20 @@ def _progress_text(row) -> str:
 
 
 @bp.route("/exports/<int:export_id>/progress")
-@roles_required(roles.ADMIN)
+@roles_required(roles.ADMIN, *STAFF)
 def export_progress(export_id):
     row = _own_export(export_id)
     return jsonify(text=_progress_text(row), finished=row.state in (DONE, FAILED))
 
 
 @bp.route("/exports/<int:export_id>.xlsx")
-@roles_required(roles.ADMIN)
+@roles_required(roles.ADMIN, *STAFF)
 def export_download(export_id):
     row = _own_export(export_id)
     path = file_of(row) if row.state == DONE else None
     if path is None:
         abort(404)
-    name = f"{exports.KINDS[row.kind].label}.xlsx"
+    name = f"{exports.label(row.kind)}.xlsx"
     return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
 
 

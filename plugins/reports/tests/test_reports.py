@@ -62,12 +62,12 @@ def test_partner_positions_and_exit(app, world):
     assert "离职" in page and "在投" in page
     searched = hh.get("/reports/partners?q=" + world["bob"]).get_data(as_text=True)
     assert footer(searched)[-2] == "60,777.78"
-    rows = workbook(hh.get("/reports/partners?export=1"))
+    rows = report_file(hh, "/reports/partners")
     names = [r[0] for r in rows[1:-1]]
     assert "'=乙+1" in names  # neutralised: a name is never a formula
     exits = hh.get("/reports/exits").get_data(as_text=True)
     assert footer(exits) == ["33,333.33", "100.00"] and "2024-04-01" in exits
-    rows = workbook(hh.get("/reports/exits?export=1"))
+    rows = report_file(hh, "/reports/exits")
     assert rows[1][:2] == ["丙", world["carol"]] and rows[1][4] == "离职" and D(str(rows[-1][7])) == D("100.00")
 
 
@@ -101,7 +101,7 @@ def test_accountants_see_their_projects_only(app, world):
     assert kj.get(f"/reports/partners?project_id={world['p2']}").get_data(as_text=True).count("<tr>") <= 2
     outsider = login(app.test_client(), world["outsider"])
     assert "暂无数据" in outsider.get("/reports/payments").get_data(as_text=True)
-    assert len(workbook(outsider.get("/reports/partners?export=1"))) == 2  # header and 合计 only
+    assert len(report_file(outsider, "/reports/partners")) == 2  # header and 合计 only
     partner = login(app.test_client(), world["alice"])
     assert partner.get("/reports/payments").status_code == 403
     assert post(partner, "/reports/tools/partners").status_code == 403
@@ -129,6 +129,16 @@ def test_exit_disabled_leaves_its_columns_out(app, world):
     assert "退出员工合伙信息查询表" not in hh.get("/reports/").get_data(as_text=True)
     me = login(app.test_client(), world["carol"]).get("/reports/me").get_data(as_text=True)
     assert "退出打款金额" not in me
+
+
+def report_file(client, url):
+    """Export the report at ``url`` (filters and order in its query string) as a job (inline after the commit
+    without Redis), then download the file from the link the report page shows."""
+    import re
+    code, _sep, query = url.removeprefix("/reports/").partition("?")
+    assert post(client, f"/reports/{code}/export" + (f"?{query}" if query else "")).status_code == 302
+    link = re.search(r'href="(/reports/exports/\d+\.xlsx)"', client.get(url).get_data(as_text=True)).group(1)
+    return workbook(client.get(link))
 
 
 def export_file(app, client, kind):
@@ -162,7 +172,8 @@ def test_admin_big_export(app, world):
             db.session.commit()
     assert login(app.test_client(), "rpt_admin2").get(link).status_code == 404
     assert login(app.test_client(), other["admin"]).get(link).status_code == 404
-    assert login(app.test_client(), world["hh"]).get(link).status_code == 403
+    assert login(app.test_client(), world["hh"]).get(link).status_code == 404
+    assert login(app.test_client(), world["alice"]).get(link).status_code == 403
 
 
 def test_payments_and_kpi_exports(app, world):
@@ -209,22 +220,28 @@ def counted(app):
 
 def test_query_counts_do_not_grow_with_partners(app, world):
     urls = ["/reports/payments", "/reports/distributions", "/reports/partners", "/reports/exits",
-            "/reports/tracking", "/reports/realtime", "/reports/partners?export=1", "/reports/payments?export=1"]
+            "/reports/tracking", "/reports/realtime", "/reports/payments?export=1",
+            "POST /reports/partners/export"]  # the job runs inline, in the request, without Redis
     with app.app_context():
         add_partners(world, 10, "few")
     hh = login(app.test_client(), world["hh"])
+
+    def get(url):
+        if url.startswith("POST "):
+            return post(hh, url.removeprefix("POST ")).status_code == 302
+        return hh.get(url).status_code == 200
     for url in urls:  # warm the per-process caches (enabled modules) first
-        hh.get(url)
+        get(url)
     counts = []
     for url in urls:
         with counted(app) as statements:
-            assert hh.get(url).status_code == 200
+            assert get(url)
         counts.append(len(statements))
     with app.app_context():
         add_partners(world, 990, "many")
     for url, before in zip(urls, counts):
         with counted(app) as statements:
-            assert hh.get(url).status_code == 200
+            assert get(url)
         assert len(statements) == before, url
 
 
@@ -270,7 +287,8 @@ def test_export_through_a_real_worker(app, world):
     page = admin.get("/reports/tools").get_data(as_text=True)
     progress = re.search(r'data-progress-url="([^"]+)"', page).group(1)
     assert admin.get(progress).get_json() == {"text": "排队中", "finished": False}
-    assert login(queued.test_client(), world["hh"]).get(progress).status_code == 403
+    assert login(queued.test_client(), world["hh"]).get(progress).status_code == 404  # not theirs
+    assert login(queued.test_client(), world["alice"]).get(progress).status_code == 403
     make_worker(queued, connection).work(burst=True, with_scheduler=False)
     assert admin.get(progress).get_json() == {"text": "已完成，共 1012 行", "finished": True}
     link = re.search(r'href="(/reports/exports/\d+\.xlsx)"', admin.get("/reports/tools").get_data(as_text=True)).group(1)
@@ -279,6 +297,46 @@ def test_export_through_a_real_worker(app, world):
     paid = rows[0].index("已缴金额")
     report = login(app.test_client(), world["hh"]).get("/reports/partners").get_data(as_text=True)
     assert money(footer(report)[2]) == D(str(rows[-1][paid])) == sum(D(str(r[paid])) for r in rows[1:-1])
+    connection.flushdb()
+
+
+def test_a_report_of_partner_rows_exported_through_a_real_worker(app, world):
+    """员工合伙信息查询表 has a row per partner and project: its export is a job too, with the page's search and
+    order. Queued on Redis, the report page polls 排队中; an RQ worker writes it; the page then links the file:
+    the page's rows in the page's order, and its totals. ``?export=1`` no longer builds a file in the request."""
+    import re
+    from core.worker import make_worker
+    from tests.conftest import make_app as build
+    from tests.rq_helpers import REDIS_URL, redis_client
+    connection = redis_client()
+    connection.flushdb()
+    queued = build(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL,
+                   REPORT_DIR=app.config["REPORT_DIR"])
+    with app.app_context():
+        add_partners(world, 1008, "rq")
+    hh = login(queued.test_client(), world["hh"])
+    url = "/reports/partners?q=rq&sort=name&desc=1"
+    assert hh.get(url + "&export=1").mimetype == "text/html"
+    response = post(hh, "/reports/partners/export?q=rq&sort=name&desc=1")
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    page = hh.get(url).get_data(as_text=True)
+    assert "已开始导出员工合伙信息查询表，完成后可在下方下载" in page
+    progress = re.search(r'data-progress-url="([^"]+)"', page).group(1)
+    assert hh.get(progress).get_json() == {"text": "排队中", "finished": False}
+    assert login(queued.test_client(), world["kj"]).get(progress).status_code == 404  # not theirs
+    make_worker(queued, connection).work(burst=True, with_scheduler=False)
+    assert hh.get(progress).get_json() == {"text": "已完成，共 1008 行", "finished": True}
+    page = hh.get(url).get_data(as_text=True)
+    link = re.search(r'href="(/reports/exports/\d+\.xlsx)"', page).group(1)
+    response = hh.get(link)
+    assert "filename*=UTF-8''%E5%91%98%E5%B7%A5" in response.headers["Content-Disposition"]  # 员工合伙信息查询表.xlsx
+    rows = workbook(response)
+    assert len(rows) == 1010 and rows[-1][0] == "合计"
+    shown = re.findall(r"<tr><td[^>]*>([^<]*)</td>", page.split("table-bordered", 1)[1])[:50]
+    assert [r[0] for r in rows[1:51]] == shown and len(shown) == 50  # the page's order
+    assert [money(t) for t in footer(page)[:4]] == [D(str(rows[-1][rows[0].index(label)])) for label in
+                                                  ("投资金额", "新合伙人承接", "已缴金额", "未缴金额")]
+    assert login(queued.test_client(), world["kj"]).get(link).status_code == 404
     connection.flushdb()
 
 
