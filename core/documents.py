@@ -17,11 +17,17 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
+from core.i18n import gettext as _
+
 FONT_CSS = 'html { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", serif; }'
 
 
 class TemplateProblem(ValueError):
     """A template that cannot be used; the message names the problem (e.g. the placeholder)."""
+
+
+def _syntax_error(exc: TemplateSyntaxError) -> TemplateProblem:
+    return TemplateProblem(_("模板语法错误（第 %(line)s 行）：%(message)s", line=exc.lineno, message=exc.message))
 
 
 def _environment() -> ImmutableSandboxedEnvironment:
@@ -41,7 +47,7 @@ def placeholders_used(source: str) -> set[str]:
     try:
         tree = _environment().parse(source)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from None
+        raise _syntax_error(exc) from None
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     used = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
@@ -58,18 +64,18 @@ def placeholders_used(source: str) -> set[str]:
 def check_placeholders(source: str, allowed: dict[str, tuple[str, ...]]) -> None:
     """Refuse a template that reads anything not declared in ``allowed`` ({name: fields})."""
     for item in sorted(placeholders_used(source)):
-        name, _, field = item.partition(".")
+        name, _dot, field = item.partition(".")
         if name not in allowed or (field and field not in allowed[name]) or (not field and allowed[name]):
-            raise TemplateProblem(f"未知占位符：{{{{ {item} }}}}")
+            raise TemplateProblem(_("未知占位符：%(placeholder)s", placeholder=f"{{{{ {item} }}}}"))
 
 
 def render_html(source: str, context: dict) -> str:
     try:
         return _environment().from_string(source).render(**context)
     except TemplateSyntaxError as exc:
-        raise TemplateProblem(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from None
+        raise _syntax_error(exc) from None
     except Exception as exc:  # the sandbox refuses unsafe access; undefined names fail too
-        raise TemplateProblem(f"模板无法渲染：{exc}") from None
+        raise TemplateProblem(_("模板无法渲染：%(problem)s", problem=str(exc))) from None
 
 
 def check_resources(html: str, css: str = "") -> None:
@@ -93,7 +99,7 @@ def _weasyprint_document(html: str, css: str = ""):
         return HTML(string=html, url_fetcher=fetcher).render(
             stylesheets=[CSS(string=FONT_CSS, url_fetcher=fetcher), CSS(string=css or "", url_fetcher=fetcher)])
     except FatalURLFetchingError as exc:  # a construct the check does not know; refused all the same
-        raise TemplateProblem(f"模板不能加载外部文件：{exc}") from None
+        raise TemplateProblem(_("模板不能加载外部文件：%(problem)s", problem=str(exc))) from None
 
 
 def html_to_pdf(html: str, css: str = "", title: str = "") -> bytes:
@@ -154,9 +160,9 @@ def certificate_of(p12: bytes, passphrase: bytes) -> bytes:
     try:
         key, cert, _extra = pkcs12.load_key_and_certificates(p12, passphrase)
     except ValueError:
-        raise TemplateProblem("无法打开 PKCS#12 文件：文件或密码不正确") from None
+        raise TemplateProblem(_("无法打开 PKCS#12 文件：文件或密码不正确")) from None
     if key is None or cert is None:
-        raise TemplateProblem("PKCS#12 文件须包含私钥和证书")
+        raise TemplateProblem(_("PKCS#12 文件须包含私钥和证书"))
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
@@ -241,19 +247,19 @@ def verify(pdf: bytes, trusted_pems: list[bytes]) -> SealCheck:
     try:
         signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     except Exception:  # a damaged file does not even parse
-        return SealCheck(False, True, "文件已损坏或被篡改，无法读取")
+        return SealCheck(False, True, _("文件已损坏或被篡改，无法读取"))
     if not signatures:
-        return SealCheck(False, False, "文件没有电子印章")
+        return SealCheck(False, False, _("文件没有电子印章"))
     roots = [asn1_x509.Certificate.load(pem.unarmor(p)[2]) for p in trusted_pems]
     try:
         status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=roots, allow_fetching=False))
     except Exception:  # a signature whose structure was altered fails in many ways inside pyHanko
-        return SealCheck(False, True, "印章数据已损坏或被篡改，无法校验")
+        return SealCheck(False, True, _("印章数据已损坏或被篡改，无法校验"))
     signer = status.signing_cert.subject.human_friendly
     cert_pem = pem.armor("CERTIFICATE", status.signing_cert.dump())
     whole = status.coverage.name == "ENTIRE_FILE" and status.modification_level.name == "NONE"
     if not status.intact or not whole:
-        return SealCheck(False, True, "文件在盖章后被修改过", signer, status.signer_reported_dt, cert_pem)
+        return SealCheck(False, True, _("文件在盖章后被修改过"), signer, status.signer_reported_dt, cert_pem)
     if not (status.valid and status.trusted):
-        return SealCheck(False, False, "印章不是本系统登记的印章", signer, status.signer_reported_dt, cert_pem)
-    return SealCheck(True, False, "印章完整有效", signer, status.signer_reported_dt, cert_pem)
+        return SealCheck(False, False, _("印章不是本系统登记的印章"), signer, status.signer_reported_dt, cert_pem)
+    return SealCheck(True, False, _("印章完整有效"), signer, status.signer_reported_dt, cert_pem)
