@@ -3,6 +3,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from core.audit import acting_as
+from core.cli import in_language
 from core.extensions import db
 from core.tenancy import tenant
 
@@ -10,8 +11,10 @@ from core.tenancy import tenant
 @click.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
+@in_language
 def verify_command(file):
-    """Check the digital seal of an agreement PDF; exit 1 when it is not intact and valid."""
+    """Check the digital seal of an agreement PDF; exit 1 when it is not intact and valid (the verdict's reason
+    in the language of ``--lang``)."""
     from plugins.agreements.services import verify
     with open(file, "rb") as handle:
         check, agreement = verify(handle.read())
