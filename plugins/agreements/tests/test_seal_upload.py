@@ -82,3 +82,36 @@ def test_a_seal_encrypted_with_a_long_enough_passphrase_replaces_the_one_in_use(
     assert "已设置电子印章" in upload(admin["client"], good, "long-enough-pass")
     rows, _audited = seals(app, admin["group"])
     assert [(source, active) for _id, source, active in rows] == [("generated", False), ("uploaded", True)]
+
+
+@pytest.mark.parametrize("lang, message", [
+    ("zh", "请选择 PKCS#12 印章文件（.p12 或 .pfx）；要生成新印章，请用“生成新印章”"),
+    ("en", "Choose the PKCS#12 seal file (.p12 or .pfx); to generate a new seal, use &#34;Generate a new seal&#34;"),
+])
+def test_an_upload_without_a_file_is_refused_and_the_seal_in_use_stays(app, admin, lang, message):
+    client = admin["client"]
+    client.get(f"/?lang={lang}")
+    before = seals(app, admin["group"])
+    for data in [{"passphrase": "long-enough-pass"}, {"passphrase": ""},
+                 {"pkcs12": (io.BytesIO(b""), ""), "passphrase": "long-enough-pass"},
+                 {"pkcs12": (io.BytesIO(b""), "seal.p12"), "passphrase": "long-enough-pass"}]:
+        page = post(client, "/agreements/admin/seal", data, content_type="multipart/form-data",
+                    follow_redirects=True).get_data(as_text=True)
+        assert message in page and "alert-danger" in page, data
+        assert seals(app, admin["group"]) == before
+
+
+def test_a_new_seal_is_generated_only_when_asked_for_and_confirmed(app, admin):
+    client = admin["client"]
+    page = client.get("/agreements/admin/templates?lang=zh").get_data(as_text=True)
+    upload_form = page[page.index('action="/agreements/admin/seal"'):].split("</form>")[0]
+    new_form = page[page.index('action="/agreements/admin/seal/new"'):].split("</form>")[0]
+    assert 'type="file"' in upload_form and "生成" not in upload_form
+    assert 'type="file"' not in new_form and 'name="passphrase"' not in new_form
+    assert 'data-confirm="生成新印章并替换当前使用的印章？' in new_form and ">生成新印章</button>" in new_form
+    before, audited_before = seals(app, admin["group"])
+    page = post(client, "/agreements/admin/seal/new", follow_redirects=True).get_data(as_text=True)
+    assert "已设置电子印章" in page
+    rows, audited = seals(app, admin["group"])
+    assert [(source, active) for _id, source, active in rows] == [("generated", False), ("generated", True)]
+    assert rows[0][0] == before[0][0] and audited > audited_before

@@ -67,15 +67,27 @@ def preview(template_id):
 
 @bp.route("/admin/seal", methods=["POST"])
 def seal():
-    """Generate a seal certificate, or install an uploaded PKCS#12 (the key is stored encrypted)."""
+    """Install an uploaded PKCS#12 as the seal in use (the key is stored encrypted); no file, no change."""
     _admin_only()
     upload = request.files.get("pkcs12")
+    data = upload.read() if upload else b""
+    if not data:
+        flash(_("请选择 PKCS#12 印章文件（.p12 或 .pfx）；要生成新印章，请用“生成新印章”"), "danger")
+        return redirect(url_for("agreements.templates"))
+    return _set_seal(lambda: services.install_seal(current_user.group_id, data,
+                                                   request.form.get("passphrase", "").encode(), "uploaded"))
+
+
+@bp.route("/admin/seal/new", methods=["POST"])
+def new_seal():
+    """Generate a new self-signed seal and use it from now on (asked for explicitly, confirmed on the page)."""
+    _admin_only()
+    return _set_seal(lambda: services.generate_seal(db.session.get(GroupCompany, current_user.group_id)))
+
+
+def _set_seal(install):
     try:
-        if upload and upload.filename:
-            services.install_seal(current_user.group_id, upload.read(), request.form.get("passphrase", "").encode(),
-                                  "uploaded")
-        else:
-            services.generate_seal(db.session.get(GroupCompany, current_user.group_id))
+        install()
         db.session.commit()
         flash(_("已设置电子印章"), "success")
     except documents.TemplateProblem as exc:
