@@ -8,8 +8,8 @@ from core.hookspecs import hookimpl
 
 @hookimpl
 def register_models():
-    from plugins.crm.models import CrmPayment, CrmQuery
-    return [CrmPayment, CrmQuery]
+    from plugins.crm.models import CrmAlert, CrmPayment, CrmQuery
+    return [CrmPayment, CrmQuery, CrmAlert]
 
 
 @hookimpl

@@ -65,3 +65,17 @@ class CrmQuery(TenantMixin, db.Model):
     requested_by: Mapped[str] = mapped_column(sa.String(60), default="")
     created_at: Mapped[dt.datetime]
     finished_at: Mapped[dt.datetime | None]
+
+
+class CrmAlert(TenantMixin, db.Model):
+    """The company's run of sync failures, one row per company: the admins are told when it starts
+    (``notified_at``), then again only after ``CRM_ALERT_REMIND`` seconds while it lasts; it ends when a
+    payment reaches the CRM again (``failing_since`` empty), so the next failure is news again. Each
+    failure is still kept on its own record (``CrmPayment.last_error``)."""
+
+    __label__ = _l("CRM同步失败提醒")
+    __tablename__ = "crm_alert"
+    __table_args__ = (sa.UniqueConstraint("group_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    failing_since: Mapped[dt.datetime | None]
+    notified_at: Mapped[dt.datetime | None]

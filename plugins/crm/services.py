@@ -5,7 +5,9 @@ the row's id: the row is the idempotency record (one per entry, ``key`` unique),
 delivered twice creates one PaymentObj. The job claims its rows with one conditional UPDATE (a
 second job on the same rows finds nothing to do), creates or updates the PaymentObj, and keeps the
 CRM's dataId. Timeouts, 5xx and rate-limit codes bring a row back later with a backoff; a permanent
-error stops it with the CRM's reason, shown on the 同步记录 page and sent to the admins' inbox.
+error stops it with the CRM's reason, shown on the 同步记录 page. The admins' inbox is told once per
+run of failures of the company (``CrmAlert``: from a failure until a payment goes through again), not
+by every failing job, and reminded after ``CRM_ALERT_REMIND`` seconds (a day) while the run lasts.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from decimal import Decimal
 
 from flask import current_app
 from core.i18n import gettext as _
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 
 from core import apiclient, redact, roles, settings
@@ -28,7 +30,7 @@ from core.sync import NotConfigured
 from core.tenancy import current_group_id
 from core.ui import SHANGHAI
 from plugins.crm.client import DEFAULT_BASE, ENDPOINT_WINDOW, MAX_OFFSET, PAGE, TIMEOUT, Client, CrmError
-from plugins.crm.models import FAILED, KINDS, PENDING, SENDING, SYNCED, CrmPayment, CrmQuery
+from plugins.crm.models import FAILED, KINDS, PENDING, SENDING, SYNCED, CrmAlert, CrmPayment, CrmQuery
 
 PLUGIN = "crm"
 SYNC_JOB = "crm.sync_payments"
@@ -36,6 +38,7 @@ QUERY_JOB = "crm.query_payments"
 API_NAME = "PaymentObj"
 CHUNK = 100        # rows per sync job
 EARLY = 1.0        # seconds: a retry job may start this much before its rows are due
+REMIND = 86400.0   # seconds: while failures go on, the admins are told again after this long
 log = logging.getLogger("gentou.crm")
 
 
@@ -214,6 +217,7 @@ def sync_payments(ids: list[int]) -> dict[str, int]:
         _failed_call(rows, exc, outcome)
         _schedule_waiting(group_id, ids)
         return outcome
+    failing = True  # as far as this job knows
     for index, row in enumerate(rows):
         try:
             _push(client, operator, cfg, row)
@@ -221,9 +225,12 @@ def sync_payments(ids: list[int]) -> dict[str, int]:
             if exc.rate_limited:  # the rest were not tried: they come back with it
                 _failed_call(rows[index:], exc, outcome)
                 break
-            _failed_call([row], exc, outcome)
+            failing = _failed_call([row], exc, outcome) or failing
         else:
             outcome[row.state] += 1
+            if failing:
+                _recovered(group_id)
+                failing = False
         db.session.commit()
     _schedule_waiting(group_id, ids)
     return outcome
@@ -248,12 +255,12 @@ def _push(client: Client, operator: str, cfg: dict, row: CrmPayment) -> None:
         row.attempts, row.next_attempt_at = 0, None
 
 
-def _failed_call(rows: list[CrmPayment], exc: CrmError, outcome: dict) -> None:
+def _failed_call(rows: list[CrmPayment], exc: CrmError, outcome: dict) -> bool:
     """A retryable error brings ``rows`` back after the backoff, or after the wait the CRM asked for
-    when it said to slow down (then nothing was done: not an attempt); out of attempts, failed."""
+    when it said to slow down (then nothing was done: not an attempt); out of attempts, failed.
+    True when a row failed."""
     if not exc.retryable:
-        _fail(rows, exc.reason, outcome)
-        return
+        return _fail(rows, exc.reason, outcome)
     now = utcnow()
     failed = []
     for row in rows:
@@ -269,22 +276,56 @@ def _failed_call(rows: list[CrmPayment], exc: CrmError, outcome: dict) -> None:
         row.state, row.last_error = PENDING, redact.scrub(exc.reason, row.group_id)[:500]
         row.next_attempt_at = now + dt.timedelta(seconds=delay)
         outcome[PENDING] += 1
-    _fail(failed, exc.reason, outcome)
+    return _fail(failed, exc.reason, outcome)
 
 
-def _fail(rows: list[CrmPayment], reason: str, outcome: dict) -> None:
+def _fail(rows: list[CrmPayment], reason: str, outcome: dict) -> bool:
+    """``rows`` failed, each keeping the reason (scrubbed of secrets); the admins are told when this
+    starts a run of failures (or the run's last notice is old). True when a row failed."""
     from core import outbox
     if not rows:
-        return
-    reason = redact.scrub(reason, rows[0].group_id)[:500]
+        return False
+    group_id = rows[0].group_id
+    reason = redact.scrub(reason, group_id)[:500]
     for row in rows:
         row.state, row.last_error, row.next_attempt_at = FAILED, reason, None
         outcome[FAILED] += 1
     admins = db.session.scalars(db.select(UserRole.user_id).join(User, User.id == UserRole.user_id).where(
         UserRole.role == roles.ADMIN, User.active.is_(True))).all()
-    if admins:
-        outbox.notify(rows[0].group_id, admins, _("CRM 回款同步失败：%(count)s 条", count=len(rows)), reason,
-                      link="/crm/", kind="crm.sync_failed")
+    if admins and _alert(group_id):
+        body = _("%(reason)s\n同步恢复之前，后续的失败只记在同步记录中，不再逐条通知。", reason=reason)
+        outbox.notify(group_id, admins, _("CRM 回款同步失败：%(count)s 条", count=len(rows)), body,
+                      link="/crm/?state=failed", kind="crm.sync_failed")
+    return True
+
+
+def _alert(group_id: int) -> bool:
+    """A failure: True when the admins are to be told, i.e. it starts the company's run of failures, or
+    the run's last notice is older than ``CRM_ALERT_REMIND``. One conditional UPDATE of the company's
+    row (created by its first failure), so two workers failing at once tell them once."""
+    now = utcnow()
+    remind = now - dt.timedelta(seconds=current_app.config.get("CRM_ALERT_REMIND", REMIND))
+    told = db.session.execute(
+        db.update(CrmAlert).where(CrmAlert.group_id == group_id,
+                                  or_(CrmAlert.failing_since.is_(None), CrmAlert.notified_at < remind))
+        .values(failing_since=func.coalesce(CrmAlert.failing_since, now), notified_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if told:
+        return True
+    if db.session.scalar(db.select(CrmAlert.id).where(CrmAlert.group_id == group_id)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(CrmAlert(group_id=group_id, failing_since=now, notified_at=now))
+    except IntegrityError:  # the company's first failure, told meanwhile by another worker
+        return False
+    return True
+
+
+def _recovered(group_id: int) -> None:
+    """A payment went through: the run of failures, if any, is over."""
+    db.session.execute(db.update(CrmAlert).where(CrmAlert.group_id == group_id, CrmAlert.failing_since.is_not(None))
+                       .values(failing_since=None, notified_at=None).execution_options(synchronize_session=False))
 
 
 def _schedule_waiting(group_id: int, ids: list[int]) -> None:
