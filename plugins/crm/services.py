@@ -143,8 +143,9 @@ def requeue(failed: bool = False) -> int:
     the failed ones too, from their first attempt); the caller commits. Returns how many."""
     stale = utcnow() - dt.timedelta(seconds=current_app.config.get("CRM_LEASE", 300))
     waiting = or_(CrmPayment.state == PENDING, and_(CrmPayment.state == SENDING, CrmPayment.claimed_at < stale))
-    if failed:
-        db.session.execute(db.update(CrmPayment).where(CrmPayment.state == FAILED).values(
+    if failed:  # the tenancy scopes reads only: an UPDATE names the company itself
+        db.session.execute(db.update(CrmPayment).where(CrmPayment.group_id == current_group_id(),
+                                                       CrmPayment.state == FAILED).values(
             state=PENDING, attempts=0, next_attempt_at=None, last_error="").execution_options(
             synchronize_session=False))
     ids = db.session.scalars(db.select(CrmPayment.id).where(waiting).order_by(CrmPayment.id)).all()

@@ -386,3 +386,17 @@ def test_the_cli_queues_what_waits_and_on_request_what_failed(app, world):
     assert [r.state for r in rows(app, world)] == ["synced", "synced"] and len(fake.payments()) == 2
     result = runner.invoke(args=["gentou", "crm", "sync", "--company", "NOPE"])
     assert result.exit_code != 0
+
+
+def test_the_cli_retries_only_the_named_companys_failed_records(app, world):
+    fake = world["fake"]
+    fake.fail_next(CREATE, *[F.error(320002500, "客户名称关联关系不存在")] * 2)
+    confirm(app, world, "1")
+    confirm(app, world, "2", group="b_group", subscription="b_subscription")
+    run_worker(app)
+    result = app.test_cli_runner().invoke(args=["gentou", "crm", "sync", "--company", "AAA", "--failed"])
+    assert "queued 1 records" in result.output
+    run_worker(app)
+    assert [r.state for r in rows(app, world)] == ["synced"]
+    [other] = rows(app, world, group="b_group")
+    assert (other.state, other.last_error) == ("failed", "CRM: 客户名称关联关系不存在 (320002500)")
