@@ -1,7 +1,7 @@
 """Tenant scoping: every business row belongs to one group company (集团).
 
 The current group company is held in a context variable. While one is set, every ORM
-SELECT on a model with ``TenantMixin`` is filtered to it, and every new such row is
+SELECT, UPDATE and DELETE on a model with ``TenantMixin`` is filtered to it, and every new such row is
 stamped with it; a row of another group can neither be read nor written. Web requests
 set it from the signed-in user, jobs and CLI commands with ``tenant(group_id)``.
 """
@@ -60,7 +60,7 @@ def _group_of(state: orm.ORMExecuteState) -> int | None:
     """The group company whose rows a query may read: the current one, else, for a relationship loaded later
     from a row read while one was current (the criteria travel with it), that row's own."""
     group_id = _current_group.get()
-    if group_id is None and state.lazy_loaded_from is not None:
+    if group_id is None and state.is_select and state.lazy_loaded_from is not None:
         group_id = getattr(state.lazy_loaded_from.obj(), "group_id", None)
     return group_id
 
@@ -70,7 +70,7 @@ def install(session_class) -> None:
 
     @event.listens_for(session_class, "do_orm_execute")
     def _scope_select(state: orm.ORMExecuteState):
-        if not state.is_select or state.execution_options.get("all_tenants"):
+        if not (state.is_select or state.is_update or state.is_delete) or state.execution_options.get("all_tenants"):
             return
         group_id = _group_of(state)
         if group_id is None:

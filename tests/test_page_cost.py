@@ -109,7 +109,7 @@ def test_the_pager_links_every_page_with_the_search_kept(app, two):
     client = login(app.test_client(), two["a"][1])
     page = client.get("/admin/projects?q=乙&page=2").get_data(as_text=True)
     links = re.findall(r'class="page-link" href="([^"]+)"', page)
-    assert links == [f"/admin/projects?q=%E4%B9%99&amp;page={n}" for n in (1, 1, 2, 3, 3)], links
+    assert links == [f"/admin/projects?page={n}&amp;q=%E4%B9%99" for n in (1, 1, 2, 3, 3)], links
     assert "共 45 条" in page
 
 
@@ -117,7 +117,7 @@ def test_url_template_formats_each_id_into_the_url_built_once(app):
     from core.ui import url_template
     with app.test_request_context("/"):
         assert url_template("admin.project_form", "project_id")(42) == "/admin/projects/42"
-        assert url_template("admin.projects", "page", q="甲")(3) == "/admin/projects?q=%E7%94%B2&page=3"
+        assert url_template("admin.projects", "page", q="甲")(3) == "/admin/projects?page=3&q=%E7%94%B2"
         with pytest.raises(ValueError):
             url_template("admin.project_form", "project_id")("42; drop")
 

@@ -182,3 +182,20 @@ def test_a_relationship_read_after_the_tenant_block_stays_in_the_row_s_company(a
         with tenant(b_id):
             assert db.session.scalars(db.select(UserRole.role).where(UserRole.user_id == admin_id)).all() \
                 == [roles.PARTNER]
+
+
+def test_a_bulk_update_or_delete_touches_only_the_current_company_s_rows(app):
+    import sqlalchemy as sa
+    from core.models import UserRole
+    with app.app_context():
+        a, b = make_tenant("AAA"), make_tenant("BBB")
+        a_id, b_id = a.group.id, b.group.id
+        with tenant(a_id):
+            db.session.execute(sa.update(Project).values(is_open=False))
+            db.session.execute(sa.delete(UserRole).where(UserRole.role == roles.PARTNER))
+            db.session.commit()
+        with tenant(None):
+            opened = dict(db.session.execute(sa.select(Project.group_id, Project.is_open)).all())
+            partners = set(db.session.scalars(sa.select(UserRole.group_id).where(UserRole.role == roles.PARTNER)))
+    assert opened == {a_id: False, b_id: True}
+    assert partners == {b_id}
