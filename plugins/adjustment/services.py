@@ -190,6 +190,8 @@ def add_partner(round_: Round, user, tier: str, low: Decimal, high: Decimal, amo
         raise AdjustmentError(_("%(round)s已送审或已完成，不能修改", round=round_.label))
     if tier not in TIERS:
         raise AdjustmentError(_("请选择层级"))
+    if user.id in holders.left(round_.project_id):  # their stake left them: no 补投, no new stake
+        raise AdjustmentError(_("%(name)s 已退出本项目，不能加入%(round)s", name=user.name, round=round_.label))
     current = db.session.scalar(db.select(Subscription).where(Subscription.project_id == round_.project_id,
                                                              Subscription.user_id == user.id))
     if round_.kind == NEW_PARTNERS and current is not None:
@@ -290,6 +292,9 @@ def compute(project, round_: Round) -> None:
             amounts = subscription.allocate(olds, target) if target <= total else split(target, olds)
             changes += [(r, {"new_investment": a}) for r, a in zip(members, amounts)]
     elif round_.kind == SUPPLEMENTARY:
+        gone = [r.user.name for r in rows if r.user_id in holders.left(project.id)]
+        if gone:  # they exited after they were added
+            raise AdjustmentError(_("%(names)s 已退出本项目，请先将其移出本轮名单", names="、".join(gone)))
         left = remaining(project.id, round_.new_peak)
         for tier in TIERS:
             members = [r for r in rows if r.tier == tier]
