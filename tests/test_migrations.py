@@ -47,10 +47,10 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
                              "0002_adjustment_shareholders",  # adjustment depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
                              "0001_exit",  # exit depends on distribution
-                             "0001_reports",  # reports depends on distribution
+                             "0002_reports_params",  # reports depends on distribution
                              "0001_mandatory",  # mandatory depends on subscription
-                             "0001_crm",  # crm depends on subscription
-                             "0001_ekuaibao", "0001_mingdao"}
+                             "0002_crm_alert",  # crm depends on subscription
+                             "0001_ekuaibao", "0002_mingdao_payouts"}
             context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": False})
             differences = compare_metadata(context, db.metadata)
         tables = set(sa.inspect(db.engine).get_table_names())
