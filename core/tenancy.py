@@ -69,12 +69,12 @@ def install(session_class) -> None:
     """Attach the scoping events to a session class (done once by create_app)."""
 
     @event.listens_for(session_class, "do_orm_execute")
-    def _scope_select(state: orm.ORMExecuteState):
+    def _scope_statement(state: orm.ORMExecuteState):
         if not (state.is_select or state.is_update or state.is_delete) or state.execution_options.get("all_tenants"):
             return
         group_id = _group_of(state)
-        if group_id is None:
-            return
+        if group_id is None or isinstance(state.parameters, list):
+            return  # (a list: an UPDATE by primary key of rows read before, which the criteria would not fit)
         state.statement = state.statement.options(_SCOPED)
         state.parameters = {**(state.parameters or {}), GROUP_PARAMETER: group_id}
 
