@@ -121,3 +121,15 @@ class Holder:
     investment: Decimal
     note: str = ""
     tier: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class StakeAdjustment:
+    """What one 峰值变更 made of a stake that left its partner and is held by a holder other than partners (the
+    platform company), by the subscription the stake came from. ``amount`` (money, to the cent) is added to what
+    the stake counts in its tier (negative for a lowered peak); ``settled_on`` is the day the holder's 补缴 or
+    退款 of it was confirmed, None while it is still owed."""
+
+    subscription_id: int
+    amount: Decimal
+    settled_on: dt.date | None = None

@@ -1,5 +1,6 @@
-"""What the ``holder_marks`` and ``other_holders`` hooks say about a project's partners, for the stages'
-tables (认购明细, 分配): read once per request, so a table asks nothing per row."""
+"""What the ``holder_marks``, ``other_holders``, ``stakes_passed_on`` and ``stakes_adjusted`` hooks say about a
+project's partners and other holders, for the stages' tables (认购明细, 分配): read once per request, so a table asks
+nothing per row."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,7 @@ from decimal import Decimal
 
 from flask import g, has_request_context
 
-from core.declarations import Holder, HolderMark
+from core.declarations import Holder, HolderMark, StakeAdjustment
 from core.extensions import db
 from core.models import Project
 
@@ -43,7 +44,7 @@ def others(project_id: int) -> list[Holder]:
     def compute():
         hooks = _hooks(project_id)
         found = [h for result in (hooks.other_holders(project_id=project_id) if hooks else []) for h in result or []]
-        return sorted(found, key=lambda h: h.key)
+        return sorted(found, key=lambda h: (h.key, h.tier))
     return _cached("others", project_id, compute)
 
 
@@ -80,3 +81,20 @@ def passed_on(project_id: int) -> dict[int, Decimal]:
                 found[subscription_id] = found.get(subscription_id, Decimal("0.00")) + amount
         return found
     return _cached("passed_on", project_id, compute)
+
+
+def adjustments(project_id: int) -> list[StakeAdjustment]:
+    """What peak changes made of stakes held by other holders since they left their partners (``stakes_adjusted``),
+    one entry per change and subscription."""
+    def compute():
+        hooks = _hooks(project_id)
+        return [a for result in (hooks.stakes_adjusted(project_id=project_id) if hooks else []) for a in result or []]
+    return _cached("adjustments", project_id, compute)
+
+
+def adjusted(project_id: int) -> dict[int, Decimal]:
+    """The sum of ``adjustments`` by subscription id (the entries that net to zero left out)."""
+    found: dict[int, Decimal] = {}
+    for a in adjustments(project_id):
+        found[a.subscription_id] = found.get(a.subscription_id, Decimal("0.00")) + a.amount
+    return {k: v for k, v in found.items() if v}

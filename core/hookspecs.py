@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from core.channels import Channel
     from core.declarations import (Event, Holder, HolderMark, Job, MenuItem, ProjectLink,
-                                   RequiredPartner, StakeSource, Todo)
+                                   RequiredPartner, StakeAdjustment, StakeSource, Todo)
     from core.models import User
     from core.processes.kinds import ProcessKind
     from core.settings import Setting
@@ -421,7 +421,8 @@ def stakes_passed_on(project_id: int) -> dict[int, Decimal]:
     Read ``core.holders.passed_on``. Use a fixed number of queries.
 
     :param project_id: the project.
-    :returns: the amounts passed on, each positive and at most the subscription's investment, possibly none.
+    :returns: the amounts passed on, each positive and at most the subscription's investment plus what peak
+        changes added to the stake since it left the partner (``stakes_adjusted``), possibly none.
     :firstresult: no.
 
     Example::
@@ -506,10 +507,12 @@ def holder_marks(project_id: int) -> list[HolderMark]:
 @hookspec
 def other_holders(project_id: int) -> list[Holder]:
     """Return ``core.declarations.Holder`` entries: who else than the partners holds part of project
-    ``project_id``'s partnership investment (e.g. the platform company after exits).
+    ``project_id``'s partnership investment (e.g. the platform company after exits), one entry per holder
+    and tier the holding counts in (``tier``, a 层级 of the subscription stage).
 
     Tenant-level like ``holder_marks``; the stages list them under their partner tables (as a part of
-    the total, not in addition to it: the exited partners' rows stay). Read ``core.holders.others``.
+    the total, not in addition to it: the exited partners' rows stay), and a 峰值变更 gives each entry its
+    share of the tier's new pot (``holding_adjusted``). Read ``core.holders.others``.
 
     :param project_id: the project.
     :returns: the holders with a positive investment, possibly none.
@@ -519,8 +522,8 @@ def other_holders(project_id: int) -> list[Holder]:
 
         @hookimpl
         def other_holders(project_id):
-            held = platform_holding(project_id)
-            return [Holder("exit:platform", held.company.name, held.amount)] if held else []
+            return [Holder("exit:platform", company_name(project_id), amount, tier=tier)
+                    for tier, amount in platform_holding_by_tier(project_id).items()]
     """
 
 
@@ -572,4 +575,90 @@ def holding_ended(project_id: int, subscription_id: int, ended_on: dt.date, reas
         def holding_ended(project_id, subscription_id, ended_on, reason):
             for agreement in in_force(subscription_id):
                 agreement.state, agreement.ended_on, agreement.ended_reason = "terminated", ended_on, reason
+    """
+
+
+@hookspec
+def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: Decimal, ref: str,
+                     reason: str) -> None:
+    """A 峰值变更 of project ``project_id`` takes effect: the part of tier ``tier`` held by ``key`` (an
+    ``other_holders`` entry) goes from ``old`` to ``new``, its share of the tier's new pot, as the partners'
+    investments do.
+
+    Tenant-level, called on every plugin the company enabled inside the transaction that approves the change
+    (one call per holder and tier whose part changes); only the plugin whose ``key`` it is acts (the others
+    return at once). It adds ``new - old`` to its holding in the tier and keeps it apart from what new partners
+    took over, so ``stakes_passed_on`` still says what they took and ``stakes_adjusted`` says what peak changes
+    made; it audits the change. Raising refuses the approval and nothing of it is saved; raise when the holding
+    in the tier is no longer ``old`` (it changed since the figures were computed).
+
+    :param project_id: the project.
+    :param key: the ``Holder.key`` of the holding.
+    :param tier: the tier whose part changes.
+    :param old: the part as ``other_holders`` gave it when the change was computed (money, to the cent).
+    :param new: the part after the change (money, to the cent, never negative).
+    :param ref: names the change, unique within the project and tier (e.g. "adjustment:12"), for
+        ``holding_settled``.
+    :param reason: what the change is, for people (e.g. "峰值变更 #2").
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def holding_adjusted(project_id, key, tier, old, new, ref, reason):
+            if key == "exit:platform":
+                change_platform_holding(project_id, tier, new - old, ref, reason)
+    """
+
+
+@hookspec
+def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Decimal, settled_on: dt.date) -> None:
+    """The holder ``key`` of project ``project_id`` settled the change ``ref`` of its part of tier ``tier``
+    (``holding_adjusted``): it paid its 补缴 (``amount`` positive) or was refunded (``amount`` negative), the whole
+    change at once, confirmed with its date (变更缴款确认).
+
+    Tenant-level, called on every plugin the company enabled inside the transaction that confirms it; only the
+    plugin whose ``key`` it is acts: it marks that change settled on ``settled_on`` (``StakeAdjustment.settled_on``)
+    and audits it. Raising refuses the confirmation (e.g. the change is unknown, already settled or of another
+    amount) and nothing of it is saved.
+
+    :param project_id: the project.
+    :param key: the ``Holder.key`` of the holding.
+    :param tier: the tier of the change.
+    :param ref: the ``ref`` the change was made with.
+    :param amount: the change, paid (positive) or refunded (negative), to the cent.
+    :param settled_on: the day it was paid or refunded.
+    :returns: nothing.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def holding_settled(project_id, key, tier, ref, amount, settled_on):
+            if key == "exit:platform":
+                mark_settled(project_id, tier, ref, amount, settled_on)
+    """
+
+
+@hookspec
+def stakes_adjusted(project_id: int) -> list[StakeAdjustment]:
+    """Return ``core.declarations.StakeAdjustment`` entries: what the peak changes of project ``project_id`` made
+    of stakes that left their partner and are held by another holder (``holding_adjusted``), each by the
+    subscription the stake came from, with the day its 补缴 or 退款 was confirmed (``holding_settled``).
+
+    Tenant-level like ``stakes_passed_on``, and read with it: a stake counts in its tier (认购明细, the room
+    left in the tier pots, the reports) at its subscription's investment less the part passed on plus these
+    amounts; the amounts settled count as paid (已缴). The partner's own rows stay as they were. Read
+    ``core.holders.adjustments``. Use a fixed number of queries.
+
+    :param project_id: the project.
+    :returns: one entry per change and subscription, possibly none.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def stakes_adjusted(project_id):
+            return [StakeAdjustment(c.subscription_id, c.amount, c.settled_on) for c in peak_changes(project_id)]
     """

@@ -46,7 +46,7 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
                              "0001_minority",  # minority depends on distribution
                              "0002_adjustment_shareholders",  # adjustment depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
-                             "0001_exit",  # exit depends on distribution
+                             "0002_exit_holding_changes",  # exit depends on distribution
                              "0002_reports_params",  # reports depends on distribution
                              "0001_mandatory",  # mandatory depends on subscription
                              "0002_crm_alert",  # crm depends on subscription

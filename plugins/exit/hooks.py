@@ -11,7 +11,7 @@ STAFF = roles.ACCOUNTANTS + (roles.BUSINESS_ADMIN,)
 @hookimpl
 def register_models():
     from plugins.exit import models
-    return [models.ExitCalculation, models.PartnerExit, models.PlatformHolding]
+    return [models.ExitCalculation, models.PartnerExit, models.PlatformHolding, models.HoldingChange]
 
 
 @hookimpl
@@ -73,6 +73,24 @@ def stakes_passed_on(project_id):
 def stake_taken(project_id, source_key, taken):
     from plugins.exit.services import stake_taken as take
     take(project_id, source_key, taken)
+
+
+@hookimpl
+def holding_adjusted(project_id, key, tier, old, new, ref, reason):
+    from plugins.exit.services import holding_adjusted as adjust
+    adjust(project_id, key, tier, old, new, ref, reason)
+
+
+@hookimpl
+def holding_settled(project_id, key, tier, ref, amount, settled_on):
+    from plugins.exit.services import holding_settled as settle
+    settle(project_id, key, tier, ref, amount, settled_on)
+
+
+@hookimpl
+def stakes_adjusted(project_id):
+    from plugins.exit.services import adjustments
+    return adjustments(project_id)
 
 
 @hookimpl

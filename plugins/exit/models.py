@@ -102,3 +102,25 @@ class PlatformHolding(TenantMixin, db.Model):
 
     def __str__(self):
         return str(_l("平台公司持有份额")) + f" #{self.project_id}"
+
+
+TAKEN, PEAK = "taken", "peak"
+
+
+class HoldingChange(TenantMixin, db.Model):
+    """A change of what the platform company holds of one exited partner's stake since its transfer: taken over
+    by new partners (新增合伙, ``taken``, negative) or changed by a 峰值变更 (``peak``, either sign, its 补缴 or
+    退款 confirmed on ``settled_on``). The platform company holds of a stake what was transferred plus these; the
+    changes are audited on the holding (PlatformHolding)."""
+
+    __label__ = _l("平台公司持有份额变动")
+    __tablename__ = "exit_holding_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("core_project.id"), index=True)
+    exit_id: Mapped[int] = mapped_column(sa.ForeignKey("exit_exit.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    ref: Mapped[str] = mapped_column(sa.String(60), default="")       # the 峰值变更 (holding_adjusted's ref)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    settled_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime]

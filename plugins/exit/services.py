@@ -2,6 +2,7 @@
 platform company's holding."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -19,8 +20,8 @@ from plugins.distribution import services as distribution
 from plugins.distribution.models import DistributionBatch, DistributionLine
 from plugins.exit import rules
 from plugins.exit.events import PartnerExited, StakeTransferred
-from plugins.exit.models import (APPROVED, DONE, KEPT, KINDS, PAID, REJECTED, RUNNING, TRANSFERRED, ExitCalculation,
-                                 PartnerExit, PlatformHolding)
+from plugins.exit.models import (APPROVED, DONE, KEPT, KINDS, PAID, PEAK, REJECTED, RUNNING, TAKEN, TRANSFERRED,
+                                 ExitCalculation, HoldingChange, PartnerExit, PlatformHolding)
 from plugins.subscription import services as subscription
 from plugins.subscription.models import Subscription
 
@@ -295,55 +296,91 @@ def marks(project_id: int):
                        on if state in (TRANSFERRED, PAID) else None) for user_id, kind, state, on in found]
 
 
+@dataclasses.dataclass
+class Stake:
+    """An exited partner's stake the platform company took over (过户): what was transferred, what new partners
+    took of it and what peak changes made of it; ``held`` is what the platform company holds of it now."""
+
+    exit_id: int
+    subscription_id: int
+    tier: str
+    transferred: Decimal
+    taken: Decimal
+    adjusted: Decimal
+
+    @property
+    def held(self) -> Decimal:
+        return self.transferred - self.taken + self.adjusted
+
+
+def stakes(project_id: int, tier: str | None = None) -> list[Stake]:
+    """The stakes transferred to the platform company, in the order of the exits (one query)."""
+    def total(kind):
+        return sa.type_coerce(sa.func.coalesce(sa.func.sum(
+            sa.case((HoldingChange.kind == kind, HoldingChange.amount), else_=0)), 0), HoldingChange.amount.type)
+    query = (db.select(PartnerExit.id, PartnerExit.subscription_id, Subscription.tier, PartnerExit.transferred,
+                       total(TAKEN), total(PEAK))
+             .join(Subscription, Subscription.id == PartnerExit.subscription_id)
+             .outerjoin(HoldingChange, HoldingChange.exit_id == PartnerExit.id)
+             .where(PartnerExit.project_id == project_id, PartnerExit.state.in_((TRANSFERRED, PAID)))
+             .group_by(PartnerExit.id, PartnerExit.subscription_id, Subscription.tier, PartnerExit.transferred)
+             .order_by(PartnerExit.id))
+    if tier is not None:
+        query = query.where(Subscription.tier == tier)
+    return [Stake(exit_id, subscription_id, row_tier, transferred or ZERO, ZERO - Decimal(taken),
+                  ZERO + Decimal(adjusted))
+            for exit_id, subscription_id, row_tier, transferred, taken, adjusted in db.session.execute(query)]
+
+
+def by_tier(project_id: int) -> dict[str, Decimal]:
+    """What the platform company holds in each tier (the tiers of the partners it took over from)."""
+    held: dict[str, Decimal] = {}
+    for stake in stakes(project_id):
+        held[stake.tier] = held.get(stake.tier, ZERO) + stake.held
+    return {tier: amount for tier, amount in sorted(held.items()) if amount > 0}
+
+
 def holders(project_id: int):
+    """The platform company, once per tier it holds a part of."""
     from core.declarations import Holder
+    from plugins.subscription.models import TIERS
     held = holding(project_id)
     if held is None or held.amount <= 0:
         return []
-    return [Holder(SOURCE_KEY, held.company.name, held.amount, _("平台公司承接退出合伙人份额"))]
+    note = _("平台公司承接退出合伙人份额")
+    return [Holder(SOURCE_KEY, held.company.name, amount, f"{note} · {TIERS.get(tier, tier)}", tier)
+            for tier, amount in by_tier(project_id).items()]
 
 
 def sharing(project_id: int):
     """The platform company's line(s) in the batches created now, when the settings say it takes the exited
-    partners' share: what it holds, by the tier of the partners it took over from (the holding, less what
-    new partners took, split over those tiers in proportion to what was transferred, to the cent)."""
+    partners' share: what it holds, by the tier of the partners it took over from."""
     from core.declarations import Holder
-    from core.money import split
     held = holding(project_id)
     if held is None or held.amount <= 0 or rules.settings(held.group_id)["distribution_share"] != "platform":
         return []
-    by_tier = db.session.execute(db.select(Subscription.tier, sa.func.sum(PartnerExit.transferred))
-                                 .join(Subscription, Subscription.id == PartnerExit.subscription_id)
-                                 .where(PartnerExit.project_id == project_id, PartnerExit.state.in_((TRANSFERRED, PAID)))
-                                 .group_by(Subscription.tier).order_by(Subscription.tier)).all()
-    amounts = split(held.amount, [Decimal(total or 0) for _tier, total in by_tier])
     return [Holder(SOURCE_KEY, held.company.name, amount, _("平台公司承接退出合伙人份额"), tier)
-            for (tier, _total), amount in zip(by_tier, amounts) if amount > 0]
+            for tier, amount in by_tier(project_id).items()]
 
 
 def passed_on(project_id: int) -> dict[int, Decimal]:
-    """What new partners took over (新增合伙) of each exited partner's transferred stake, by subscription id:
-    the holding is split over the tiers in proportion to what was transferred (as the platform company's
-    distribution lines are), then within a tier over its exits the same way (largest remainder, to the cent); what an exit transferred and the
-    platform company no longer holds was taken over, and is counted in the new partners' subscriptions."""
-    from core.money import split
-    held = holding(project_id)
-    if held is None:
-        return {}
-    rows = db.session.execute(db.select(PartnerExit.subscription_id, Subscription.tier, PartnerExit.transferred)
-                              .join(Subscription, Subscription.id == PartnerExit.subscription_id)
-                              .where(PartnerExit.project_id == project_id, PartnerExit.state.in_((TRANSFERRED, PAID)))
-                              .order_by(Subscription.tier, PartnerExit.id)).all()
-    tiers = sorted({tier for _s, tier, _t in rows})
-    weights = {tier: sum((t or ZERO for _s, r_tier, t in rows if r_tier == tier), ZERO) for tier in tiers}
-    kept_by_tier = dict(zip(tiers, split(max(held.amount, ZERO), [weights[tier] for tier in tiers])))
+    """What new partners took over (新增合伙) of each exited partner's transferred stake, by subscription id: it is
+    counted in the new partners' subscriptions."""
     taken: dict[int, Decimal] = {}
-    for tier in tiers:
-        members = [(s, t or ZERO) for s, r_tier, t in rows if r_tier == tier]
-        for (subscription_id, transferred), kept in zip(members, split(kept_by_tier[tier], [t for _s, t in members])):
-            if transferred > kept:
-                taken[subscription_id] = taken.get(subscription_id, ZERO) + transferred - kept
+    for stake in stakes(project_id):
+        if stake.taken:
+            taken[stake.subscription_id] = taken.get(stake.subscription_id, ZERO) + stake.taken
     return taken
+
+
+def adjustments(project_id: int):
+    """What the peak changes made of each stake the platform company holds, and when its 补缴/退款 was confirmed."""
+    from core.declarations import StakeAdjustment
+    rows = db.session.execute(db.select(PartnerExit.subscription_id, HoldingChange.amount, HoldingChange.settled_on)
+                              .join(PartnerExit, PartnerExit.id == HoldingChange.exit_id)
+                              .where(HoldingChange.project_id == project_id, HoldingChange.kind == PEAK)
+                              .order_by(HoldingChange.id)).all()
+    return [StakeAdjustment(subscription_id, amount, settled_on) for subscription_id, amount, settled_on in rows]
 
 
 def stake_sources(project_id: int):
@@ -354,27 +391,98 @@ def stake_sources(project_id: int):
     return [StakeSource(SOURCE_KEY, _("%(company)s持有份额（平台公司承接）", company=held.company.name), held.amount)]
 
 
-def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> None:
-    """新增合伙 took over (part of) the platform company's holding: reduce it by exactly the sum."""
-    if source_key != SOURCE_KEY:
-        return
-    total = sum(taken.values(), ZERO)
+def _locked_holding(project_id: int):
     table = PlatformHolding.__table__
-    row = db.session.execute(sa.select(table.c.id, table.c.amount, table.c.group_id)
-                             .where(table.c.project_id == project_id).with_for_update()).first()
-    if row is None or total <= 0 or total > row.amount:
-        raise ExitError(_("新增合伙承接金额 %(total)s 超过平台公司持有份额 %(held)s", total=f"{total:,.2f}",
-                          held=f"{(row.amount if row else ZERO):,.2f}"))
+    return db.session.execute(sa.select(table.c.id, table.c.project_id, table.c.amount, table.c.group_id)
+                              .where(table.c.project_id == project_id).with_for_update()).first()
+
+
+def _change_holding(row, change: Decimal, kind: str, shares: list[tuple[Stake, Decimal]], summary, ref: str = "",
+                    reason: str = "", **audited) -> None:
+    """Add ``change`` to the holding (guarded by the amount read) and one change per stake (``shares``), audited."""
+    table = PlatformHolding.__table__
     done = db.session.execute(table.update().where(table.c.id == row.id, table.c.amount == row.amount)
-                              .values(amount=table.c.amount - total, version=table.c.version + 1)).rowcount
+                              .values(amount=table.c.amount + change, version=table.c.version + 1)).rowcount
     if done != 1:
         raise ExitError(_("平台公司持有份额已被他人修改，请刷新后重试"))
-    record_action(db.session, row.group_id, "exit:taken", table.name, row.id, _("新增合伙承接平台公司持有份额"),
+    now = utcnow()
+    db.session.add_all([HoldingChange(project_id=row.project_id, exit_id=stake.exit_id, kind=kind,
+                                      amount=amount, ref=ref, reason=reason, created_at=now)
+                        for stake, amount in shares if amount])
+    record_action(db.session, row.group_id, f"exit:{kind}", table.name, row.id, summary,
                   before={"amount": f"{row.amount:.2f}"},
-                  after={"amount": f"{row.amount - total:.2f}", "taken": {str(k): f"{v:.2f}" for k, v in taken.items()}})
+                  after={"amount": f"{row.amount + change:.2f}", **audited, **({"ref": ref} if ref else {}),
+                         "stakes": {str(stake.exit_id): f"{amount:.2f}" for stake, amount in shares if amount}})
     held = db.session.get(PlatformHolding, row.id)
     if held is not None:
         db.session.expire(held)
+
+
+def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> None:
+    """新增合伙 took over (part of) the platform company's holding: reduce it by exactly the sum, taken from each
+    stake in proportion to what it holds (largest remainder, to the cent)."""
+    from core.money import split
+    if source_key != SOURCE_KEY:
+        return
+    total = sum(taken.values(), ZERO)
+    row = _locked_holding(project_id)
+    if row is None or total <= 0 or total > row.amount:
+        raise ExitError(_("新增合伙承接金额 %(total)s 超过平台公司持有份额 %(held)s", total=f"{total:,.2f}",
+                          held=f"{(row.amount if row else ZERO):,.2f}"))
+    held = [s for s in stakes(project_id) if s.held > 0]
+    shares = list(zip(held, split(total, [s.held for s in held])))
+    _change_holding(row, -total, TAKEN, [(s, -amount) for s, amount in shares], _("新增合伙承接平台公司持有份额"),
+                    reason=_("新增合伙承接"), taken={str(k): f"{v:.2f}" for k, v in taken.items()})
+
+
+def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: Decimal, ref: str, reason: str) -> None:
+    """A 峰值变更 changes the platform company's part of ``tier`` from ``old`` to ``new``: each of the tier's stakes
+    changes in proportion to what it holds (largest remainder, to the cent), apart from what new partners took."""
+    from core.money import split
+    from plugins.subscription.models import TIERS
+    if key != SOURCE_KEY:
+        return
+    row = _locked_holding(project_id)
+    members = [s for s in stakes(project_id, tier) if s.held > 0]
+    held = sum((s.held for s in members), ZERO)
+    if row is None or held != old:
+        raise ExitError(_("平台公司在%(tier)s持有的份额已由 %(old)s 变为 %(held)s，请重新计算",
+                          tier=TIERS.get(tier, tier), old=f"{old:,.2f}", held=f"{held:,.2f}"))
+    change = new - old
+    if not change:
+        return
+    if new < 0:
+        raise ExitError(_("平台公司持有份额不能为负数"))
+    if not members:
+        raise ExitError(_("平台公司在%(tier)s没有持有份额", tier=TIERS.get(tier, tier)))
+    parts = split(abs(change), [s.held for s in members])
+    _change_holding(row, change, PEAK, [(s, a if change > 0 else -a) for s, a in zip(members, parts)],
+                    _("%(reason)s：平台公司持有份额调整", reason=reason), ref=ref, reason=reason, tier=tier)
+
+
+def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Decimal, settled_on: dt.date) -> None:
+    """The platform company's 补缴 (or 退款) of the peak change ``ref`` in ``tier`` was confirmed on ``settled_on``."""
+    if key != SOURCE_KEY:
+        return
+    in_tier = db.select(PartnerExit.id).join(Subscription, Subscription.id == PartnerExit.subscription_id).where(
+        PartnerExit.project_id == project_id, Subscription.tier == tier)
+    rows = db.session.scalars(db.select(HoldingChange).where(
+        HoldingChange.project_id == project_id, HoldingChange.kind == PEAK, HoldingChange.ref == ref,
+        HoldingChange.exit_id.in_(in_tier))).all()
+    if not rows or any(r.settled_on for r in rows) or sum((r.amount for r in rows), ZERO) != amount:
+        raise ExitError(_("平台公司没有待确认的 %(amount)s 元补缴或退款", amount=f"{amount:,.2f}"))
+    table = HoldingChange.__table__
+    done = db.session.execute(table.update().where(table.c.id.in_([r.id for r in rows]), table.c.settled_on.is_(None))
+                              .values(settled_on=settled_on)).rowcount
+    if done != len(rows):
+        raise ExitError(_("平台公司持有份额已被他人修改，请刷新后重试"))
+    held = holding(project_id)
+    record_action(db.session, rows[0].group_id, "exit:settled", PlatformHolding.__tablename__, held.id if held else 0,
+                  _("平台公司%(what)s确认", what=_("补缴") if amount > 0 else _("退款")),
+                  before={"settled_on": None}, after={"settled_on": settled_on.isoformat(), "amount": f"{amount:.2f}",
+                                                      "tier": tier, "ref": ref})
+    for r in rows:
+        db.session.expire(r)
 
 
 def project_of_exit(exit_id: int) -> Project | None:
