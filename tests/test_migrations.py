@@ -44,7 +44,7 @@ def test_db_upgrade_builds_the_schema_of_the_models(fresh_url):
             assert heads == {"3c568d6739a1", "0002_agreements_ended", "0001_dingtalk",  # agreements depends on subscription
                              "h20_message_ids", "h5b_payment_corrections", "0002_distribution_holders",
                              "0001_minority",  # minority depends on distribution
-                             "0002_adjustment_shareholders",  # adjustment depends on subscription
+                             "0003_adjustment_holder_lines",  # adjustment depends on subscription
                              "0001_disclosure",  # disclosure depends on subscription
                              "0002_exit_holding_changes",  # exit depends on distribution
                              "0002_reports_params",  # reports depends on distribution

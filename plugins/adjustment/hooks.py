@@ -11,7 +11,7 @@ STAFF = roles.ACCOUNTANTS + (roles.BUSINESS_ADMIN,)
 @hookimpl
 def register_models():
     from plugins.adjustment import models
-    return [models.Round, models.Line]
+    return [models.Round, models.Line, models.HolderLine]
 
 
 @hookimpl

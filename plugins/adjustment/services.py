@@ -4,7 +4,9 @@ The computations reuse subscription's 测算: the tier pots (``pots``/``ratios``
 (``allocate``: everyone what they subscribed unless the pot is smaller, then pro rata, largest remainder
 to the cent) and its investment detail (``detail``). A round's figures count only once its process is
 approved: then the plan's peak and the partners' investments are written, in one transaction with the
-events and the 补缴/退款 notices.
+events and the 补缴/退款 notices. A 峰值变更 gives the holders other than partners (the platform company holding
+exited stakes: ``core.holders.others``) their share of the new pot too: their plugin applies it
+(``holding_adjusted``) and records their 补缴/退款 once confirmed (``holding_settled``).
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from core.money import round_cents, split
 from core.processes.models import APPROVED as PROCESS_APPROVED
 from core.processes.models import DRAFT, RETURNED, ProcessInstance
 from plugins.adjustment.events import AdditionalPaymentDue, AdjustmentSettled, InvestmentChanged, RefundDue
-from plugins.adjustment.models import APPROVED, CANCELLED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, Line, Round
+from plugins.adjustment.models import (APPROVED, CANCELLED, KINDS, NEW_PARTNERS, OPEN, PEAK, SUPPLEMENTARY, HolderLine,
+                                       Line, Round)
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
 from plugins.subscription.events import SubscriptionConfirmed
@@ -64,6 +67,19 @@ def lines(round_id: int) -> list[Line]:
                               .order_by(_tier_order(), Line.id)).all()
 
 
+def holder_lines(round_id: int) -> list[HolderLine]:
+    """The holders other than partners of a 峰值变更 round (the platform company), in tier order."""
+    return db.session.scalars(db.select(HolderLine).where(HolderLine.round_id == round_id)
+                              .order_by(_tier_order(HolderLine), HolderLine.key)).all()
+
+
+def changed_holder_lines(project_id: int) -> list[HolderLine]:
+    return db.session.scalars(db.select(HolderLine).where(
+        HolderLine.project_id == project_id, HolderLine.new_investment.is_not(None),
+        HolderLine.new_investment != HolderLine.old_investment)
+        .order_by(HolderLine.round_id, _tier_order(HolderLine), HolderLine.key)).all()
+
+
 def changed_lines(project_id: int) -> list[Line]:
     """The lines of the project whose investment a round changed, by round, in tier order."""
     return db.session.scalars(db.select(Line).options(joinedload(Line.user))
@@ -72,8 +88,8 @@ def changed_lines(project_id: int) -> list[Line]:
                               .order_by(Line.round_id, _tier_order(), Line.id)).all()
 
 
-def _tier_order():
-    return db.case({tier: i for i, tier in enumerate(TIERS)}, value=Line.tier, else_=len(TIERS))
+def _tier_order(model=Line):
+    return db.case({tier: i for i, tier in enumerate(TIERS)}, value=model.tier, else_=len(TIERS))
 
 
 def review_state(round_: Round) -> str:
@@ -256,6 +272,22 @@ def _write_lines(round_: Round, action: str, changes: list[tuple[Line, dict]]) -
         raise AdjustmentError(_("调整明细已被他人修改，请刷新后重试"))
 
 
+def _write_holder_lines(round_: Round, figures: list[tuple]) -> None:
+    """The other holders' lines of a 峰值变更 round as computed now ((``Holder``, new part) each): kept, changed,
+    added or removed (audited row by row: a project has few of them)."""
+    current = {(h.key, h.tier): h for h in holder_lines(round_.id)}
+    for holder, new in figures:
+        line = current.pop((holder.key, holder.tier), None)
+        if line is None:
+            db.session.add(HolderLine(round_id=round_.id, project_id=round_.project_id, group_id=round_.group_id,
+                                      key=holder.key, name=holder.name, tier=holder.tier,
+                                      old_investment=holder.investment, new_investment=new))
+        elif (line.name, line.old_investment, line.new_investment) != (holder.name, holder.investment, new):
+            line.name, line.old_investment, line.new_investment = holder.name, holder.investment, new
+    for line in current.values():
+        db.session.delete(line)
+
+
 def peak_approved(round_: Round) -> bool:
     if round_.peak_process_id is None:
         return False
@@ -279,18 +311,25 @@ def compute(project, round_: Round) -> None:
         rows = [r for r in rows if r.user_id not in gone]
         old_pots, new_pots = subscription.pots(round_.old_peak, ratios), subscription.pots(round_.new_peak, ratios)
         held = subscription.tier_totals(project.id)
+        others = holders.others(project.id)
+        holder_figures = []
         for tier in TIERS:
             members = [r for r in rows if r.tier == tier]
-            # The tier counted once (tier_totals): its partners and, as one more share, the exited stakes the
-            # platform company still holds; that share is not a partner's, so no line changes it.
-            olds = [r.old_investment for r in members]
-            olds.append(max(held[tier] - sum(olds, ZERO), ZERO))
-            total = sum(olds, ZERO)
-            # A full tier takes its new pot; one that was not full keeps each partner's share of the peak.
+            # The tier counted once (tier_totals): its partners and the other holders (the platform company
+            # holding exited stakes), each one share of the new pot; what the tier counts beyond them (an exited
+            # partner's principal returned before the transfer) is held by no one and stays as it is.
+            theirs = [h for h in others if h.tier == tier]
+            olds = [r.old_investment for r in members] + [h.investment for h in theirs]
+            fixed = max(held[tier] - sum(olds, ZERO), ZERO)
+            total = sum(olds, ZERO) + fixed
+            # A full tier takes its new pot; one that was not full keeps each holder's share of the peak.
             target = new_pots[tier] if total == old_pots[tier] else min(
                 new_pots[tier], round_cents(total * round_.new_peak / round_.old_peak))
-            amounts = subscription.allocate(olds, target) if target <= total else split(target, olds)
+            shared = max(target - fixed, ZERO)
+            amounts = subscription.allocate(olds, shared) if shared <= sum(olds, ZERO) else split(shared, olds)
             changes += [(r, {"new_investment": a}) for r, a in zip(members, amounts)]
+            holder_figures += [(h, a) for h, a in zip(theirs, amounts[len(members):])]
+        _write_holder_lines(round_, holder_figures)
     elif round_.kind == SUPPLEMENTARY:
         gone = [r.user.name for r in rows if r.user_id in holders.left(project.id)]
         if gone:  # they exited after they were added
@@ -393,6 +432,8 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
     if not write_figures(Subscription, project.group_id, f"project:{project.id}", f"{project.name} · {round_.label}",
                          changes, lambda row: row.project_id == project.id):
         raise AdjustmentError(_("认购明细已被他人修改，请刷新后重试"))
+    if round_.kind == PEAK:
+        _adjust_holders(project, round_)
     for r in rows:
         if r.subscription_id is None and r.new_investment:
             created = Subscription(project_id=project.id, group_id=project.group_id, user_id=r.user_id, tier=r.tier,
@@ -417,6 +458,26 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
         _refuse_above_pots(project.id, peak, before, subscription.tier_totals(project.id))
     _set(round_, f"{project.name} · {round_.label}", state=APPROVED, process_id=instance.id, approved_at=utcnow())
     _announce(project, plan, round_, instance, lines(round_.id))
+
+
+def holding_ref(round_: Round) -> str:
+    """How the holders' plugins name this round's change of their holdings (holding_adjusted, holding_settled)."""
+    return f"adjustment:{round_.id}"
+
+
+def _adjust_holders(project, round_: Round) -> None:
+    """The other holders' parts change with the partners' (holding_adjusted): the tiers land on their new pots."""
+    from core.modules import hooks_for
+    hooks = hooks_for(project.group_id)
+    for line in holder_lines(round_.id):
+        if not line.difference:
+            continue
+        try:
+            hooks.holding_adjusted(project_id=project.id, key=line.key, tier=line.tier, old=line.old_investment,
+                                   new=line.new_investment, ref=holding_ref(round_), reason=round_.label)
+        except ValueError as exc:  # the holder's plugin refused (its message is for the user)
+            raise AdjustmentError(str(exc)) from exc
+    holders.forget(project.id)
 
 
 def _announce(project, plan, round_: Round, instance, rows: list[Line]) -> None:
@@ -501,3 +562,29 @@ def settle(line: Line, round_: Round, settled_on: dt.date, amount: Decimal, acto
 
 
 APPROVING_LABELS = {PEAK: _l("立项信息变更"), SUPPLEMENTARY: _l("事业合伙补充立项"), NEW_PARTNERS: _l("新增合伙")}
+
+
+def settle_holder(line: HolderLine, round_: Round, settled_on: dt.date, amount: Decimal) -> None:
+    """Confirm the 补缴 a holder other than partners paid, or the 退款 it got back, with its date (holding_settled:
+    its plugin records it). The platform company is a company of the group: its whole change is one transfer,
+    confirmed at once (a partner may pay in parts), and it gets back the whole fall (it holds its part paid in
+    full: the stake was paid before it was transferred). The caller commits."""
+    if round_.state != APPROVED:
+        raise AdjustmentError(_("须先完成：%(label)s", label=_(APPROVING_LABELS[round_.kind])))
+    if not line.difference or line.settled_on is not None:
+        raise AdjustmentError(_("%(name)s 没有需要确认的补缴或退款", name=line.name))
+    problem = entries.date_problem(settled_on, _("确认日期"))
+    if problem:
+        raise AdjustmentError(problem)
+    due = abs(line.difference)
+    if amount != due:
+        raise AdjustmentError(_("%(name)s %(what)s须一次确认全部 %(due)s 元", name=line.name, due=f"{due:,}",
+                                what=_("补缴") if line.difference > 0 else _("退款")))
+    from core.modules import hooks_for
+    try:
+        hooks_for(line.group_id).holding_settled(project_id=line.project_id, key=line.key, tier=line.tier,
+                                                 ref=holding_ref(round_), amount=line.difference, settled_on=settled_on)
+    except ValueError as exc:
+        raise AdjustmentError(str(exc)) from exc
+    _set(line, f"{round_.label} · {line.name}", settled_amount=due, settled_on=settled_on)
+    holders.forget(line.project_id)

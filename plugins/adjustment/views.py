@@ -19,7 +19,7 @@ from core.processes.models import REVIEW_LABELS
 from core.review import RecordLocked, ReviewError
 from core.versioning import claim
 from plugins.adjustment import services
-from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, PEAK, SUPPLEMENTARY, Line, Round
+from plugins.adjustment.models import APPROVED, KINDS, NEW_PARTNERS, PEAK, SUPPLEMENTARY, HolderLine, Line, Round
 from plugins.subscription import payments as entries
 from plugins.subscription import services as subscription
 from plugins.subscription.forms import FormReader
@@ -103,17 +103,20 @@ def round_page(project_id, round_id):
     project = staff_project(project_id, editing=False)
     round_ = _round(project, round_id)
     rows = services.lines(round_.id)
+    others = services.holder_lines(round_.id)  # the platform company's part, beside the partners'
     plan = subscription.initiation(project)
     paid = subscription.paid_totals(Payment.project_id == project.id)
     ratios = subscription.ratios(project.id)
     tiers = {tier: {"old_pot": subscription.pots(round_.old_peak, ratios)[tier],
                     "new_pot": subscription.pots(round_.new_peak, ratios)[tier],
-                    "old": sum((r.old_investment for r in rows if r.tier == tier), services.ZERO),
-                    "new": sum((r.new_investment or r.old_investment for r in rows if r.tier == tier), services.ZERO)}
+                    "old": sum((r.old_investment for r in rows + others if r.tier == tier), services.ZERO),
+                    "new": sum((r.new_investment if r.new_investment is not None else r.old_investment
+                                for r in rows + others if r.tier == tier), services.ZERO)}
              for tier in TIERS}
     details = {r.id: subscription.detail(r.new_investment, round_.new_peak, plan.financing_ratio)
                for r in rows if r.new_investment is not None and round_.new_peak}
-    return render_template("adjustment/round.html", project=project, round=round_, rows=rows, tiers=tiers,
+    return render_template("adjustment/round.html", project=project, round=round_, rows=rows, holder_rows=others,
+                           tiers=tiers,
                            tier_labels=TIERS, details=details, paid=paid, refund_due=services.refund_due,
                            editable=services.editable(round_), review_state=services.review_state(round_),
                            peak_approved=services.peak_approved(round_), today=entries.today(),
@@ -130,7 +133,8 @@ def payments(project_id):
     project = staff_project(project_id, editing=False)
     rounds = {r.id: r for r in services.rounds(project.id) if r.state == APPROVED}
     rows = [r for r in services.changed_lines(project.id) if r.round_id in rounds]
-    return render_template("adjustment/payments.html", project=project, rows=rows, rounds=rounds,
+    others = [r for r in services.changed_holder_lines(project.id) if r.round_id in rounds]
+    return render_template("adjustment/payments.html", project=project, rows=rows, holder_rows=others, rounds=rounds,
                            paid=subscription.paid_totals(Payment.project_id == project.id),
                            refund_due=services.refund_due, today=entries.today())
 
@@ -301,6 +305,34 @@ def settle(project_id, round_id, line_id):
         return _back(project, round_)
     flash(_("已确认 %(name)s %(what)s %(amount)s 元", name=line.user.name, amount=f"{amount:,}",
             what=_("补缴") if line.difference > 0 else _("退款")), "success")
+    if request.form.get("back") == "payments":
+        return redirect(url_for("adjustment.payments", project_id=project.id))
+    return _back(project, round_)
+
+
+@bp.route("/projects/<int:project_id>/rounds/<int:round_id>/holders/<int:holder_id>/settle", methods=["POST"])
+def settle_holder(project_id, round_id, holder_id):
+    """变更缴款确认 of a holder other than partners (the platform company): its whole 补缴 or 退款, with the date."""
+    project = staff_project(project_id)
+    round_ = _round(project, round_id)
+    line = db.session.scalar(db.select(HolderLine).where(HolderLine.id == holder_id, HolderLine.round_id == round_.id))
+    if line is None:
+        abort(404)
+    name, reader = line.name, FormReader(request.form)
+    settled_on = reader.date("settled_on", _("确认日期"), required=True)
+    amount = reader.money("amount", _("金额"), required=True, minimum=Decimal("0.01"))
+    what = _("补缴") if line.difference > 0 else _("退款")
+    try:
+        if reader.errors:
+            raise services.AdjustmentError("；".join(reader.errors.values()))
+        claim(line)
+        services.settle_holder(line, round_, settled_on, amount)
+        db.session.commit()
+    except (services.AdjustmentError, RecordLocked) as exc:
+        db.session.rollback()
+        flash(f"{name}：{exc}", "danger")
+    else:
+        flash(_("已确认 %(name)s %(what)s %(amount)s 元", name=name, amount=f"{amount:,}", what=what), "success")
     if request.form.get("back") == "payments":
         return redirect(url_for("adjustment.payments", project_id=project.id))
     return _back(project, round_)

@@ -56,18 +56,26 @@ def passed_on(project_id: int) -> dict[int, Decimal]:
     return found(project_id)
 
 
+def adjusted(project_id: int) -> dict[int, Decimal]:
+    """What peak changes made of stakes since they left their partners and are held by another holder (the
+    platform company), by subscription id (the ``stakes_adjusted`` hook)."""
+    from core.holders import adjusted as found
+    return found(project_id)
+
+
 def tier_totals(project_id: int) -> dict[str, Decimal]:
     """What each tier holds now: its partners' investments less the parts passed on to other partners, so
     a stake is counted once (an exited partner's stake counts in its tier while the platform company holds
-    it, and in the new partners' tiers once they took it over)."""
+    it, and in the new partners' tiers once they took it over), plus what peak changes made of the stakes
+    the platform company holds."""
     found = dict(db.session.execute(db.select(Subscription.tier, db.func.sum(Subscription.investment))
                                     .where(Subscription.project_id == project_id).group_by(Subscription.tier)).all())
     totals = {tier: Decimal(found.get(tier) or 0).quantize(CENT) for tier in TIERS}
-    passed = passed_on(project_id)
-    if passed:
+    passed, changed = passed_on(project_id), adjusted(project_id)
+    if passed or changed:
         for subscription_id, tier in db.session.execute(db.select(Subscription.id, Subscription.tier).where(
-                Subscription.project_id == project_id, Subscription.id.in_(list(passed)))).all():
-            totals[tier] -= passed[subscription_id]
+                Subscription.project_id == project_id, Subscription.id.in_(list(set(passed) | set(changed))))).all():
+            totals[tier] += changed.get(subscription_id, ZERO) - passed.get(subscription_id, ZERO)
     return totals
 
 
@@ -80,10 +88,19 @@ def passed_parts(rows: list[Subscription]) -> list[tuple[Subscription, dict[str,
         if not amount:
             continue
         investment, financed = row.investment or ZERO, row.financed or ZERO
-        kept = round_cents(financed * (investment - amount) / investment) if investment else ZERO
+        # more than the investment passes on only when a peak change raised the stake: the rest is self-funded
+        kept = round_cents(financed * max(investment - amount, ZERO) / investment) if investment else ZERO
         parts.append((row, {"investment": amount, "financed": financed - kept,
                             "self_funded": amount - (financed - kept)}))
     return parts
+
+
+def adjusted_parts(rows: list[Subscription]) -> list[tuple[Subscription, dict[str, Decimal]]]:
+    """For the 认购明细: each row whose stake a peak change changed since it left the partner (``adjusted``), and
+    that change as investment and self-funded (the holder's own money: no 配资), to be added to its tier's sums."""
+    changed = adjusted(rows[0].project_id) if rows else {}
+    return [(row, {"investment": changed[row.id], "self_funded": changed[row.id], "financed": ZERO})
+            for row in rows if changed.get(row.id)]
 
 
 def is_approved(project_id: int, process: str) -> bool:

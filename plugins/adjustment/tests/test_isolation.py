@@ -30,7 +30,7 @@ def routes(app, world, round_id, line_id):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("adjustment.") and "project_id" in rule.arguments:
             path = (rule.rule.replace("<int:project_id>", str(world["project"])).replace("<int:round_id>", str(round_id))
-                    .replace("<int:line_id>", str(line_id)))
+                    .replace("<int:line_id>", str(line_id)).replace("<int:holder_id>", str(line_id)))
             out.append((path, rule.methods))
     return out
 
@@ -42,7 +42,7 @@ def test_every_project_route_refuses_other_tenants_unauthorised_staff_and_partne
     act(kj, a, round_id, "partners", {"username": "aaa_p1", "tier": "realestate", "min_amount": "1", "max_amount": "9"})
     line = lines(app, a, round_id)["aaa_p1"]
     urls = routes(app, a, round_id, line.id)
-    assert len(urls) == 12
+    assert len(urls) == 13
     for username, expected in ((b["kj"], {404}), (b["hh"], {403, 404}), (a["outsider"], {404}),
                                (a["partner"], {403}), ("aaa_p1", {403})):
         client = login(app.test_client(), username)

@@ -41,6 +41,10 @@ def subscriptions(project_id):
     for row, part in passed:
         for field, amount in part.items():
             sums[row.tier][field] -= amount
+    adjusted = services.adjusted_parts(rows)  # what peak changes made of a stake the platform company holds
+    for row, part in adjusted:
+        for field, amount in part.items():
+            sums[row.tier][field] += amount
     totals = {field: sum((sums[t][field] for t in TIERS), ZERO) for field in sums["city"]}
     review = reviews.review_of(plan)
     kinds = totals_by_kind(project.id, [(r.user_id, {"subscribed_amount": r.subscribed_amount,
@@ -50,7 +54,8 @@ def subscriptions(project_id):
                            sums=sums, totals=totals, passed=dict((r.id, p) for r, p in passed), pots=tier_pots, ratios=tier_ratios, tiers=TIERS, review=review,
                            editable=reviews.is_editable(plan), rows=rows,
                            peak_confirmed=services.is_approved(project.id, services.PEAK_PROCESS),
-                           approved=services.is_approved(project.id, services.INITIATION_PROCESS))
+                           approved=services.is_approved(project.id, services.INITIATION_PROCESS),
+                           adjusted=dict((r.id, p) for r, p in adjusted))
 
 
 def _late(project, rows) -> list[Subscription]:
