@@ -9,8 +9,9 @@ optional (not in the manifest's ``depends``): its table is read through the meta
 module is enabled — one join, no import of the plugin and no hook round-trip per row.
 
 A stake counts once, as in the subscription stage's tier sums: the part of an exited partner's investment
-that new partners took over (``stakes_passed_on``, core.holders) counts in their rows, not in his
-(``passed_parts``).
+that new partners took over (``stakes_passed_on``, core.holders) counts in their rows, not in his, and what peak
+changes made of the part the platform company holds (``stakes_adjusted``) counts in his row, its 补缴/退款 in 已缴
+once confirmed (``passed_parts``).
 """
 from __future__ import annotations
 
@@ -141,22 +142,42 @@ def passes_stakes_on() -> bool:
     return bool(hooks_for(current_group_id()).stakes_passed_on.get_hookimpls())
 
 
+def _within(filters: Filters, day: dt.date | None) -> bool:
+    return day is not None and not (filters.date_from and day < filters.date_from) and not (
+        filters.date_to and day > filters.date_to)
+
+
 def passed_parts(user, filters: Filters) -> dict[int, dict[str, Decimal]]:
     """The part of each visible subscription now counted in new partners' subscriptions (an exited stake taken
     over: core.holders.passed_on), as investment, self-funded and financed, split as the 认购明细 splits it
-    (subscription.services.passed_parts), by subscription id. The hook is per project: one call per visible
-    project (none when no enabled module passes stakes on), then one query for the subscriptions concerned."""
-    if not passes_stakes_on():
+    (subscription.services.passed_parts); and what peak changes made of the stake since the platform company
+    holds it (core.holders.adjustments: ``adjusted``, its own money) and what of that its holder paid or was
+    refunded within the dates (``adjusted_paid``); by subscription id. The hooks are per project: one call each per
+    visible project (none when no enabled module passes or adjusts stakes), then one query for the subscriptions
+    concerned."""
+    hooks = hooks_for(current_group_id())
+    if not (hooks.stakes_passed_on.get_hookimpls() or hooks.stakes_adjusted.get_hookimpls()):
         return {}
     projects = db.session.scalars(sa.select(Project).where(Project.id.in_(visible_projects(user, filters)))).all()
-    passed = sorted({sid for project in projects for sid in holders.passed_on(project.id)})
-    if not passed:
+    passed = {sid for project in projects for sid in holders.passed_on(project.id)}
+    changes = [a for project in projects for a in holders.adjustments(project.id)]
+    concerned = sorted(passed | {a.subscription_id for a in changes})
+    if not concerned:
         return {}
     rows = db.session.execute(sa.select(Subscription.id, Subscription.project_id, Subscription.investment,
-                                        Subscription.financed).where(Subscription.id.in_(passed))
+                                        Subscription.financed).where(Subscription.id.in_(concerned))
                               .order_by(Subscription.project_id)).all()
-    return {row.id: part for _project, group in itertools.groupby(rows, key=lambda r: r.project_id)
-            for row, part in subscription.passed_parts(list(group))}
+    parts = {row.id: dict.fromkeys(("investment", "self_funded", "financed", "adjusted", "adjusted_paid"), ZERO)
+             for row in rows}
+    for _project, group in itertools.groupby(rows, key=lambda r: r.project_id):
+        for row, part in subscription.passed_parts(list(group)):
+            parts[row.id].update(part)
+    for change in changes:
+        if change.subscription_id in parts:
+            parts[change.subscription_id]["adjusted"] += change.amount
+            if _within(filters, change.settled_on):
+                parts[change.subscription_id]["adjusted_paid"] += change.amount
+    return parts
 
 
 def _part(parts: dict, field: str, otherwise=ZERO):
@@ -167,20 +188,27 @@ def _part(parts: dict, field: str, otherwise=ZERO):
 
 
 def held(column, parts: dict, field: str = "investment"):
-    """``column`` (the subscription's ``field``) less its part passed on to new partners."""
-    return sa.type_coerce(column - _part(parts, field), Payment.amount.type) if parts else column
+    """``column`` (the subscription's ``field``) less its part passed on to new partners, plus what peak changes
+    made of the stake the platform company holds (to 投资金额 and 自有资金: no 配资 in it)."""
+    if not parts:
+        return column
+    value = column - _part(parts, field)
+    return sa.type_coerce(value if field == "financed" else value + _part(parts, "adjusted"), Payment.amount.type)
 
 
 def held_paid(paid, parts: dict):
-    """已缴 less what was paid for the part passed on (at most what was paid): the new partners pay for it."""
+    """已缴 less what was paid for the part passed on (at most what was paid): the new partners pay for it; plus the
+    platform company's confirmed 补缴 (or less its 退款) of the peak changes of the stake it holds."""
     if not parts:
         return paid
     taken, known = _part(parts, "investment"), sa.func.coalesce(paid, 0)
-    return sa.type_coerce(paid - sa.case((known <= 0, 0), (known < taken, known), else_=taken), Payment.amount.type)
+    return sa.type_coerce(paid - sa.case((known <= 0, 0), (known < taken, known), else_=taken)
+                          + _part(parts, "adjusted_paid"), Payment.amount.type)
 
 
 def passed_column(parts: dict):
     """新合伙人承接: the part passed on, NULL for the other rows."""
+    parts = {sid: part for sid, part in parts.items() if part["investment"]}
     if parts:
         return sa.type_coerce(_part(parts, "investment", None), Payment.amount.type).label("passed")
     return sa.type_coerce(sa.cast(sa.null(), sa.Numeric(18, 2)), Payment.amount.type).label("passed")
