@@ -57,8 +57,8 @@ _SCOPED = orm.with_loader_criteria(TenantMixin, lambda cls: cls.group_id == sa.b
 
 
 def _group_of(state: orm.ORMExecuteState) -> int | None:
-    """The group company whose rows a query may read: the current one, else, for a relationship loaded later
-    from a row read while one was current (the criteria travel with it), that row's own."""
+    """The group company whose rows a statement may read or change: the current one, else, for a relationship
+    loaded later from a row read while one was current (the criteria travel with it), that row's own."""
     group_id = _current_group.get()
     if group_id is None and state.is_select and state.lazy_loaded_from is not None:
         group_id = getattr(state.lazy_loaded_from.obj(), "group_id", None)
