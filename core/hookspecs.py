@@ -662,3 +662,24 @@ def stakes_adjusted(project_id: int) -> list[StakeAdjustment]:
         def stakes_adjusted(project_id):
             return [StakeAdjustment(c.subscription_id, c.amount, c.settled_on) for c in peak_changes(project_id)]
     """
+
+
+@hookspec
+def capital_peaks(project_ids: list[int]) -> dict[int, Decimal]:
+    """Return the 资金峰值 (capital peak) of each of ``project_ids`` that has one, by project id: for a plugin
+    that shows or sends a project's peak (e.g. 合思) without depending on the plugin that keeps it.
+
+    Tenant-level: call it through ``core.modules.hooks_for(group_id)``; the results of several plugins are
+    merged, a later one winning. Use one query for all the projects.
+
+    :param project_ids: the projects asked about.
+    :returns: {project id: peak}, the projects without a peak left out, possibly empty.
+    :firstresult: no.
+
+    Example::
+
+        @hookimpl
+        def capital_peaks(project_ids):
+            return dict(db.session.execute(select(Initiation.project_id, Initiation.capital_peak)
+                                           .where(Initiation.project_id.in_(project_ids))).all())
+    """

@@ -18,6 +18,7 @@ from core.jobs import enqueue, redis_connection
 from core.money import round_cents
 from core.models import Project, User
 from core.models.user import UserRole
+from core.modules import hooks_for
 from core.tenancy import current_group_id
 from plugins.ekuaibao.client import LIMIT, Client
 from plugins.ekuaibao.models import EkuaibaoRecord, EkuaibaoReport
@@ -58,12 +59,11 @@ def money(value: Decimal | None) -> str:
 
 
 def _capital_peaks(project_ids) -> dict[int, Decimal]:
-    """The capital peak of each project when the subscription plugin holds one."""
-    if "subscription" not in current_app.extensions["gentou"].manifests:
-        return {}
-    from plugins.subscription.models import Initiation
-    return dict(db.session.execute(db.select(Initiation.project_id, Initiation.capital_peak)
-                                   .where(Initiation.project_id.in_(project_ids))).all())
+    """The capital peak of each project, from the enabled module that keeps it (``capital_peaks``), if any."""
+    peaks: dict[int, Decimal] = {}
+    for found in hooks_for(current_group_id()).capital_peaks(project_ids=list(project_ids)):
+        peaks.update(found or {})
+    return peaks
 
 
 def values(kind: str, object_ids) -> dict[int, tuple[str, dict[str, str]]]:

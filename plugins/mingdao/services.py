@@ -21,6 +21,7 @@ from core.tenancy import current_group_id
 from plugins.mingdao import payouts
 from plugins.mingdao.client import Client
 from plugins.mingdao.models import MingdaoRecord, MingdaoReport
+from plugins.subscription.models import PAYMENT_KINDS, Initiation, Payment, Subscription
 
 PLUGIN = "mingdao"
 PUSH_JOB, RECONCILE_JOB = "mingdao.push", "mingdao.reconcile"
@@ -102,18 +103,12 @@ def values(kind: str, object_ids) -> dict[int, dict[str, str]]:
     if kind == PAYOUT:
         return payouts.values(object_ids)
     if kind == PROJECT:
-        peaks = {}
-        if "subscription" in current_app.extensions["gentou"].manifests:
-            from plugins.subscription.models import Initiation
-            peaks = dict(db.session.execute(db.select(Initiation.project_id, Initiation.capital_peak)
-                                            .where(Initiation.project_id.in_(object_ids))).all())
+        peaks = dict(db.session.execute(db.select(Initiation.project_id, Initiation.capital_peak)
+                                        .where(Initiation.project_id.in_(object_ids))).all())
         return {p.id: {"code": p.code, "name": p.name, "company": p.company.name if p.company else "",
                        "land_acquired_on": p.land_acquired_on.isoformat() if p.land_acquired_on else "",
                        "capital_peak": money(peaks.get(p.id))}
                 for p in db.session.scalars(db.select(Project).where(Project.id.in_(object_ids)))}
-    if "subscription" not in current_app.extensions["gentou"].manifests:
-        return {}
-    from plugins.subscription.models import PAYMENT_KINDS, Payment, Subscription
     rows = db.session.execute(
         db.select(Payment, Project.code, Project.name, User.name, User.username)
         .join(Subscription, Subscription.id == Payment.subscription_id).join(Project, Project.id == Payment.project_id)
@@ -155,9 +150,7 @@ def on_event(event) -> None:
 
 def resync(group_id: int) -> int:
     total = queue(group_id, PROJECT, db.session.scalars(db.select(Project.id)).all(), force=True)
-    if "subscription" in current_app.extensions["gentou"].manifests:
-        from plugins.subscription.models import Payment
-        total += queue(group_id, PAYMENT, db.session.scalars(db.select(Payment.id)).all(), force=True)
+    total += queue(group_id, PAYMENT, db.session.scalars(db.select(Payment.id)).all(), force=True)
     if config(group_id).get(SETTING[PAYOUT][0]):
         total += queue(group_id, PAYOUT, payouts.ids(), force=True)
     return total
@@ -227,7 +220,6 @@ def _compare(client: Client, cfg: dict, kind: str) -> dict:
     elif kind == PAYOUT:
         ids = payouts.ids()
     else:
-        from plugins.subscription.models import Payment
         ids = db.session.scalars(db.select(Payment.id)).all()
     ours = {fields["code"]: {f: fields.get(f, "") for f in mapping} for fields in values(kind, ids).values()}
     theirs = {}

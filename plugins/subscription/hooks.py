@@ -50,3 +50,11 @@ def todo_items(user):
 def member_projects(user):
     from plugins.subscription.todo import member_projects as projects
     return projects(user)
+
+
+@hookimpl
+def capital_peaks(project_ids):
+    from core.extensions import db
+    from plugins.subscription.models import Initiation
+    return dict(db.session.execute(db.select(Initiation.project_id, Initiation.capital_peak)
+                                   .where(Initiation.project_id.in_(list(project_ids)))).all())
