@@ -57,7 +57,8 @@ def on_event(event):
     elif isinstance(event, PaymentReversed):
         services.payment_reversed(event.group_id, event.payment_id)
     elif type(event).__name__ == "DistributionPaid":  # the distribution module's, when it is installed
-        services.payouts_recorded(event.group_id, event.project_id, event.batch_id, event.user_ids, event.amounts)
+        services.payouts_recorded(event.group_id, event.project_id, event.batch_id, event.user_ids, event.amounts,
+                                  getattr(event, "distributed_on", ""))
 
 
 @hookimpl

@@ -114,12 +114,14 @@ def payment_reversed(group_id: int, payment_id: int) -> None:
         schedule(group_id, [row.id])
 
 
-def payouts_recorded(group_id: int, project_id: int, batch_id: int, user_ids, amounts) -> None:
-    """分配 paid: one PaymentObj per partner, the amount paid out as a negative payment."""
-    today = dt.datetime.now(SHANGHAI).date()
+def payouts_recorded(group_id: int, project_id: int, batch_id: int, user_ids, amounts,
+                     distributed_on: str = "") -> None:
+    """分配 paid: one PaymentObj per partner, the amount paid out as a negative payment, dated the batch's
+    分配日期 (ISO; today for an event that does not say it)."""
+    paid_on = dt.date.fromisoformat(distributed_on) if distributed_on else dt.datetime.now(SHANGHAI).date()
     ids = []
     for user_id, amount in zip(user_ids, amounts):
-        row = record(group_id, f"D{batch_id}-{user_id}", "payout", project_id, user_id, -Decimal(amount), today)
+        row = record(group_id, f"D{batch_id}-{user_id}", "payout", project_id, user_id, -Decimal(amount), paid_on)
         if row is not None:
             ids.append(row.id)
     schedule(group_id, ids)
