@@ -294,8 +294,13 @@ class PaymentSummary(Report):
                 .where(Project.id.in_(visible_projects(user, filters))))
 
 
+FIGURES = ("principal", "interest", "other", "profit")
+
+
 class DistributionSummary(Report):
-    """分配汇总表: per project and approved batch, 本金, 资金利息, 其它, 利润 and the total."""
+    """分配汇总表: per project and approved batch, the partners' 本金, 资金利息, 其它, 利润 and 分配合计, as the other
+    reports count them; the lines of holders that are not partners (the platform company holding exited stakes,
+    ``distribution_holders``) apart, in 平台公司分配, when there are any, and 含平台公司合计 the batch's whole total."""
 
     code = "distributions"
     title = _l("分配汇总表")
@@ -307,17 +312,34 @@ class DistributionSummary(Report):
                 Column("partners", _l("合伙人数"), "int"),
                 Column("principal", _l("本金"), "money"), Column("interest", _l("资金利息"), "money"),
                 Column("other", _l("其它"), "money"), Column("profit", _l("利润"), "money"),
-                Column("total", _l("分配合计"), "money", derive=_distributed)]
+                Column("total", _l("分配合计"), "money", derive=_distributed)] + ([
+                Column("holders", _l("平台公司分配"), "money", derive=lambda r: _distributed(
+                    {k: r.get(f"holders_{k}") for k in FIGURES})),
+                Column("whole", _l("含平台公司合计"), "money", derive=lambda r: _money(r, "total", "holders"))]
+            if self.has_holders() else [])
+
+    @staticmethod
+    def has_holders() -> bool:
+        """Whether an approved batch of the group company has a line of a holder that is not a partner."""
+        return db.session.scalar(sa.select(DistributionLine.id).join(
+            DistributionBatch, DistributionBatch.id == DistributionLine.batch_id).where(
+            DistributionBatch.approved_at.is_not(None), DistributionLine.holder != "").limit(1)) is not None
 
     def select(self, user, filters):
-        line = DistributionLine
+        line, money = DistributionLine, Payment.amount.type
+        partner = line.holder == ""
+
+        def summed(key, partners=True):
+            value = sa.case((partner if partners else sa.not_(partner), getattr(line, key)), else_=0)
+            return sa.type_coerce(sa.func.coalesce(sa.func.sum(value), 0), money)
+
         return (sa.select(Project.id.label("project_id"), Project.name.label("project"),
                           Company.name.label("company"), Batch.name.label("batch"),
                           DistributionBatch.kind.label("kind"), DistributionBatch.number.label("number"),
                           DistributionBatch.distributed_on.label("distributed_on"),
-                          sa.func.count(line.id).label("partners"),
-                          sa.func.sum(line.principal).label("principal"), sa.func.sum(line.interest).label("interest"),
-                          sa.func.sum(line.other).label("other"), sa.func.sum(line.profit).label("profit"))
+                          sa.func.sum(sa.case((partner, 1), else_=0)).label("partners"),
+                          *(summed(k).label(k) for k in FIGURES),
+                          *(summed(k, False).label(f"holders_{k}") for k in FIGURES))
                 .select_from(DistributionBatch).join(Project, Project.id == DistributionBatch.project_id)
                 .join(Company, Company.id == Project.company_id).outerjoin(Batch, Batch.id == Project.batch_id)
                 .join(line, line.batch_id == DistributionBatch.id)
