@@ -563,8 +563,8 @@ class RealtimeSummary(Report):
 
 
 def cash_over_time(user, filters: Filters) -> tuple[list[str], list[Decimal], list[Decimal]]:
-    """Months, and per month the cumulative 已缴 (invested) and cumulative 分配合计 (returned). Two queries
-    grouped by day: rows per date, not per partner."""
+    """Months, and per month the cumulative 已缴 (invested) and cumulative 分配合计 (returned) of the partners, as
+    the table counts them (not the platform company's lines). Two queries grouped by day: rows per date."""
     visible = visible_projects(user, filters)
     paid = db.session.execute(sa.select(Payment.paid_on, sa.func.sum(Payment.amount))
                               .where(Payment.reversed_at.is_(None), Payment.project_id.in_(visible),
@@ -574,7 +574,7 @@ def cash_over_time(user, filters: Filters) -> tuple[list[str], list[Decimal], li
                                         sa.func.sum(line.interest), sa.func.sum(line.other), sa.func.sum(line.profit))
                               .join(DistributionBatch, DistributionBatch.id == line.batch_id)
                               .where(DistributionBatch.approved_at.is_not(None), line.project_id.in_(visible),
-                                     DistributionBatch.distributed_on.is_not(None),
+                                     line.holder == "", DistributionBatch.distributed_on.is_not(None),
                                      *filters.dates(DistributionBatch.distributed_on))
                               .group_by(DistributionBatch.distributed_on)).all()
     months: dict[str, list[Decimal]] = {}

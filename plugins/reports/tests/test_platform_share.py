@@ -47,8 +47,10 @@ def test_the_platform_companys_part_is_apart_and_the_totals_reconcile(app, clien
     assert "平台公司分配" in page and "含平台公司合计" in page
     # 分配合计 of 员工合伙信息查询表 and 实时跟踪汇总表: before their last money column, 退出打款
     partners_total = money(footer(hh.get("/reports/partners").get_data(as_text=True))[-2])
-    realtime_total = money(footer(hh.get("/reports/realtime").get_data(as_text=True))[-2])
+    realtime = hh.get("/reports/realtime").get_data(as_text=True)
+    realtime_total = money(footer(realtime)[-2])
     assert partners_total == realtime_total == partners
+    assert f'data-value="{partners}"' in realtime and f'data-value="{partners + platform}"' not in realtime  # chart
     rows = workbook(hh.get("/reports/distributions?export=1"))
     assert rows[0][-3:] == ["分配合计", "平台公司分配", "含平台公司合计"]
     assert [D(str(c)) for c in rows[-1][-3:]] == [partners, platform, partners + platform]
