@@ -64,7 +64,30 @@ class Round(TenantMixin, db.Model):
         return self.label
 
 
-class Line(TenantMixin, db.Model):
+class ChangeFigures:
+    """What a round changes of one holding: old → new investment, and how the difference was settled (补缴 or
+    退款, confirmed with date and amount). Shared by partners' lines and other holders' lines."""
+
+    FIGURE_LABELS = {"old_investment": _l("原投资金额"), "new_investment": _l("新投资金额"),
+                     "settled_amount": _l("已确认金额"), "settled_on": _l("确认日期")}
+    old_investment: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    new_investment: Mapped[Decimal | None] = mapped_column(MONEY)
+    settled_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))  # 补缴 paid / 退款 refunded
+    settled_on: Mapped[dt.date | None]
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.new_investment if self.new_investment is not None else self.old_investment) - self.old_investment
+
+    def review_target(self):
+        with db.session.no_autoflush:
+            return db.session.get(Round, self.round_id)
+
+    def review_key(self):
+        return ("adjustment_round", self.round_id)
+
+
+class Line(ChangeFigures, TenantMixin, db.Model):
     """A partner of a round: old → new investment; for 补投 their bounds and subscription; how the
     difference was settled (补缴 or 退款 confirmed with date and amount)."""
 
@@ -73,9 +96,7 @@ class Line(TenantMixin, db.Model):
     __table_args__ = (sa.UniqueConstraint("round_id", "user_id"),)
     __audited__ = True
     __column_labels__ = {"tier": _l("层级"), "min_amount": _l("认购下限"), "max_amount": _l("认购上限"),
-                         "subscribed_amount": _l("认购金额"), "old_investment": _l("原投资金额"),
-                         "new_investment": _l("新投资金额"), "settled_amount": _l("已确认金额"),
-                         "settled_on": _l("确认日期")}
+                         "subscribed_amount": _l("认购金额"), **ChangeFigures.FIGURE_LABELS}
     __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("adjustment_round.id"), index=True)
@@ -89,31 +110,16 @@ class Line(TenantMixin, db.Model):
     deadline: Mapped[dt.date | None]
     subscribed_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     subscribed_at: Mapped[dt.datetime | None]
-    old_investment: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    new_investment: Mapped[Decimal | None] = mapped_column(MONEY)
-    settled_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))  # 补缴 paid / 退款 refunded
-    settled_on: Mapped[dt.date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     user = relationship("User")
     __mapper_args__ = {"version_id_col": version}
 
-    @property
-    def difference(self) -> Decimal:
-        return (self.new_investment if self.new_investment is not None else self.old_investment) - self.old_investment
-
-    def review_target(self):
-        with db.session.no_autoflush:
-            return db.session.get(Round, self.round_id)
-
-    def review_key(self):
-        return ("adjustment_round", self.round_id)
-
     def __str__(self):
         return f"{self.user.name if self.user else self.user_id} · {self.difference:,}"
 
 
-class HolderLine(TenantMixin, db.Model):
+class HolderLine(ChangeFigures, TenantMixin, db.Model):
     """A holder other than partners (the platform company holding exited stakes: ``core.holders.others``) in a
     峰值变更 round: its part of a tier, old → new (its share of the tier's new pot, as the partners get theirs),
     and its 补缴 or 退款, confirmed with its date."""
@@ -122,9 +128,7 @@ class HolderLine(TenantMixin, db.Model):
     __tablename__ = "adjustment_holder_line"
     __table_args__ = (sa.UniqueConstraint("round_id", "key", "tier"),)
     __audited__ = True
-    __column_labels__ = {"name": _l("持有人"), "tier": _l("层级"), "old_investment": _l("原投资金额"),
-                         "new_investment": _l("新投资金额"), "settled_amount": _l("已确认金额"),
-                         "settled_on": _l("确认日期")}
+    __column_labels__ = {"name": _l("持有人"), "tier": _l("层级"), **ChangeFigures.FIGURE_LABELS}
     __reviewed__ = True
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("adjustment_round.id"), index=True)
@@ -132,23 +136,8 @@ class HolderLine(TenantMixin, db.Model):
     key: Mapped[str] = mapped_column(sa.String(60))       # core.declarations.Holder.key
     name: Mapped[str] = mapped_column(sa.String(200))
     tier: Mapped[str] = mapped_column(sa.String(12))
-    old_investment: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    new_investment: Mapped[Decimal | None] = mapped_column(MONEY)
-    settled_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))  # 补缴 paid / 退款 refunded
-    settled_on: Mapped[dt.date | None]
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def difference(self) -> Decimal:
-        return (self.new_investment if self.new_investment is not None else self.old_investment) - self.old_investment
-
-    def review_target(self):
-        with db.session.no_autoflush:
-            return db.session.get(Round, self.round_id)
-
-    def review_key(self):
-        return ("adjustment_round", self.round_id)
 
     def __str__(self):
         return f"{self.name} · {self.difference:,}"
