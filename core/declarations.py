@@ -7,6 +7,12 @@ from decimal import Decimal
 from typing import Callable
 
 
+class Refusal(ValueError):
+    """A hook implementation refusing what it is asked (a 新增合伙 taking more than is held, a holding that
+    changed since it was computed): the caller rolls back and shows the message, which is for the user.
+    Any other exception is a fault, never shown."""
+
+
 @dataclasses.dataclass(frozen=True)
 class MenuItem:
     """An entry of the top menu (section "main"), the 后台管理 tabs ("admin") or 个人中心 ("personal").

@@ -391,7 +391,7 @@ def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> 
     Tenant-level, called on every plugin the company enabled inside the transaction that approves
     the 新增合伙 round; only the plugin that offered ``source_key`` acts (the others return at once).
     It reduces its holding by exactly ``sum(taken.values())`` and audits the change; raising
-    refuses the approval and nothing of it is saved.
+    ``core.declarations.Refusal`` refuses the approval with its message and nothing of it is saved.
 
     :param project_id: the project.
     :param source_key: the ``StakeSource.key`` the round took from.
@@ -589,8 +589,9 @@ def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: De
     (one call per holder and tier whose part changes); only the plugin whose ``key`` it is acts (the others
     return at once). It adds ``new - old`` to its holding in the tier and keeps it apart from what new partners
     took over, so ``stakes_passed_on`` still says what they took and ``stakes_adjusted`` says what peak changes
-    made; it audits the change. Raising refuses the approval and nothing of it is saved; raise when the holding
-    in the tier is no longer ``old`` (it changed since the figures were computed).
+    made; it audits the change. Raising ``core.declarations.Refusal`` refuses the approval with its message and
+    nothing of it is saved; raise it when the holding in the tier is no longer ``old`` (it changed since the
+    figures were computed).
 
     :param project_id: the project.
     :param key: the ``Holder.key`` of the holding.
@@ -620,8 +621,8 @@ def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Deci
 
     Tenant-level, called on every plugin the company enabled inside the transaction that confirms it; only the
     plugin whose ``key`` it is acts: it marks that change settled on ``settled_on`` (``StakeAdjustment.settled_on``)
-    and audits it. Raising refuses the confirmation (e.g. the change is unknown, already settled or of another
-    amount) and nothing of it is saved.
+    and audits it. Raising ``core.declarations.Refusal`` refuses the confirmation with its message (e.g. the
+    change is unknown, already settled or of another amount) and nothing of it is saved.
 
     :param project_id: the project.
     :param key: the ``Holder.key`` of the holding.

@@ -21,6 +21,7 @@ from core import holders, outbox
 from core import review as reviews
 from core.audit import record_action
 from core.bulk import write_figures
+from core.declarations import Refusal
 from core.events import emit
 from core.extensions import db
 from core.models.user import utcnow
@@ -452,7 +453,7 @@ def approve(instance: ProcessInstance, round_: Round) -> None:
         from core.modules import hooks_for
         try:
             hooks_for(project.group_id).stake_taken(project_id=project.id, source_key=round_.source_key, taken=taken)
-        except ValueError as exc:  # the offering plugin refused (its message is for the user)
+        except Refusal as exc:  # the offering plugin refused (its message is for the user)
             raise AdjustmentError(str(exc)) from exc
         holders.forget(project.id)  # who holds the stake changed: this request reads it again
         _refuse_above_pots(project.id, peak, before, subscription.tier_totals(project.id))
@@ -475,7 +476,7 @@ def _adjust_holders(project, round_: Round) -> None:
         try:
             hooks.holding_adjusted(project_id=project.id, key=line.key, tier=line.tier, old=line.old_investment,
                                    new=line.new_investment, ref=holding_ref(round_), reason=round_.label)
-        except ValueError as exc:  # the holder's plugin refused (its message is for the user)
+        except Refusal as exc:  # the holder's plugin refused (its message is for the user)
             raise AdjustmentError(str(exc)) from exc
     holders.forget(project.id)
 
@@ -584,7 +585,7 @@ def settle_holder(line: HolderLine, round_: Round, settled_on: dt.date, amount: 
     try:
         hooks_for(line.group_id).holding_settled(project_id=line.project_id, key=line.key, tier=line.tier,
                                                  ref=holding_ref(round_), amount=line.difference, settled_on=settled_on)
-    except ValueError as exc:
+    except Refusal as exc:  # the holder's plugin refused (its message is for the user)
         raise AdjustmentError(str(exc)) from exc
     _set(line, f"{round_.label} · {line.name}", settled_amount=due, settled_on=settled_on)
     holders.forget(line.project_id)

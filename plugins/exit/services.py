@@ -11,6 +11,7 @@ from core.i18n import gettext as _
 from sqlalchemy.orm import joinedload
 
 from core.audit import record_action
+from core.declarations import Refusal
 from core.events import emit
 from core.extensions import db
 from core.models import Company, Project
@@ -30,7 +31,7 @@ SOURCE_KEY = "exit:platform"
 ZERO = Decimal("0.00")
 
 
-class ExitError(ValueError):
+class ExitError(Refusal):
     """A refused step; the message is for the user."""
 
 

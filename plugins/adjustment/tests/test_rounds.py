@@ -11,7 +11,7 @@ from core.tenancy import tenant
 from plugins.adjustment.events import InvestmentChanged
 from plugins.adjustment.tests.helpers import (TODAY, act, base, flashes, investments, lines, make_world, new_round,
                                               review, run_process, staff)
-from plugins.adjustment.tests.stake_holder.hooks import HOLDINGS, TAKEN
+from plugins.adjustment.tests.stake_holder.hooks import FAULT, HOLDINGS, TAKEN
 from plugins.subscription.events import SubscriptionConfirmed
 from plugins.subscription.models import Payment, Subscription
 from tests.conftest import login, post
@@ -149,6 +149,34 @@ def test_new_partners_take_over_a_holding_offered_by_another_plugin(app, world):
         assert db.session.scalar(sa.select(sa.func.sum(Payment.amount)).where(
             Payment.subscription_id == line.subscription_id)) == Decimal("3000.00")
     HOLDINGS.clear()
+
+
+def test_the_offering_plugin_s_refusal_is_shown_and_its_fault_is_not(app, world):
+    """A Refusal from stake_taken is the user's message; any other exception is a fault: never shown, and in
+    both cases nothing of the approval is saved."""
+    from core.declarations import Refusal
+    kj, hh = staff(app, world)
+    HOLDINGS[world["project"]] = Decimal("5000.00")
+    TAKEN.clear()
+    round_id = new_round(app, world, kj, "new_partners", source="stake_holder:platform", payment_deadline="2030-05-31")
+    partner(kj, world, round_id, "zhoufeng", amount="3,000.00")
+    act(kj, world, round_id, "compute")
+    act(kj, world, round_id, "submit")
+    review(app, world, hh, round_id)
+    FAULT[:] = [Refusal("平台公司今日不办理承接")]
+    try:
+        process_id = run_process(app, world, kj, hh, "new_partners_initiation")
+        page = hh.get(f"/processes/{process_id}").get_data(as_text=True)
+        assert "平台公司今日不办理承接" in page, flashes(page)
+        assert "zhoufeng" not in investments(app, world)
+        FAULT[:] = [ValueError("postgresql://gentou:s3cret@db/prod")]
+        with pytest.raises(ValueError):  # a fault propagates (a 500 in production), it is not a message
+            post(hh, f"/processes/{process_id}/decide", {"decision": "approve", "comment": "同意"})
+        assert "s3cret" not in hh.get(f"/processes/{process_id}").get_data(as_text=True)
+        assert "zhoufeng" not in investments(app, world) and TAKEN == []
+    finally:
+        FAULT.clear()
+        HOLDINGS.clear()
 
 
 def test_taking_over_a_holding_is_refused_above_the_pot_of_the_tier_it_goes_to(app, world):

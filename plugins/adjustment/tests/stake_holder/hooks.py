@@ -6,6 +6,7 @@ from core.hookspecs import hookimpl
 
 HOLDINGS = {}  # project id -> amount held
 TAKEN = []  # (project id, source key, taken) of every stake_taken call
+FAULT = []  # an exception stake_taken raises, when a test puts one here
 
 
 @hookimpl
@@ -17,5 +18,7 @@ def stake_sources(project_id):
 @hookimpl
 def stake_taken(project_id, source_key, taken):
     if source_key == "stake_holder:platform":
+        if FAULT:
+            raise FAULT[0]
         TAKEN.append((project_id, source_key, dict(taken)))
         HOLDINGS[project_id] -= sum(taken.values())
