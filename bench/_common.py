@@ -34,3 +34,14 @@ def on_postgres(schema: str, run: Callable[[str, str], None]) -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+def new_group():
+    """Inside an app context: create the tables and the benchmark's group company (committed); return it."""
+    from core.extensions import db
+    from core.models import GroupCompany
+    db.create_all()
+    group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
+    db.session.add(group)
+    db.session.commit()
+    return group

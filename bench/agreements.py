@@ -59,9 +59,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from core import create_app, documents  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import Company, GroupCompany, Project, User  # noqa: E402
+from core.models import Company, Project, User  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_agreements"
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -172,10 +172,7 @@ def seed(app, count: int) -> tuple[int, int]:
 
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         with tenant(group.id):
             enable(group.id, "agreements", actor="bench")  # and subscription, its dependency
             company = Company(name="华东城市公司", kind="city", region="华东")

@@ -36,13 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from core import create_app, roles, settings  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import GroupCompany, InboxMessage, Notice, NoticeBatch, User  # noqa: E402
+from core.models import InboxMessage, Notice, NoticeBatch, User  # noqa: E402
 from core.models.user import utcnow  # noqa: E402
 from core.modules import enable  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.dingtalk.models import DingTalkBinding  # noqa: E402
 from plugins.dingtalk.tests import fake_dingtalk as F  # noqa: E402
-from _common import REDIS_URL, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import REDIS_URL, new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_dingtalk"
 QUEUE = "gentou-bench-dingtalk"
@@ -55,10 +55,7 @@ CALLS = (("gettoken", "/gettoken"), ("asyncsend_v2", ASYNCSEND),
 
 def seed(app, fake, count: int) -> int:
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         with tenant(group.id):
             enable(group.id, "dingtalk", actor="bench")
             settings.save(group.id, "dingtalk", {

@@ -29,14 +29,14 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import Company, GroupCompany, Project, User  # noqa: E402
+from core.models import Company, Project, User  # noqa: E402
 from core.money import round_cents, split  # noqa: E402
 from core.processes.models import APPROVED, ProcessInstance  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.distribution import services  # noqa: E402
 from plugins.distribution.models import DistributionBatch, DistributionLine  # noqa: E402
 from plugins.subscription.models import TIERS, Initiation, Payment, Subscription, TierRatio  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_distribution"
 SEED = 20251128
@@ -69,10 +69,7 @@ def partners(count: int) -> list[tuple[str, Decimal, Decimal, dt.date]]:
 def seed(app, plan) -> tuple[int, int, int, int]:
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         with tenant(group.id):
             company = Company(name="华东城市公司", kind="city", region="华东")
             db.session.add(company)

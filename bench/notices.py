@@ -36,10 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import GroupCompany, InboxMessage, Notice, NoticeBatch, User  # noqa: E402
+from core.models import InboxMessage, Notice, NoticeBatch, User  # noqa: E402
 from core.models.user import utcnow  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
-from _common import REDIS_URL, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import REDIS_URL, new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_notices"
 CHUNK = 100             # notices per delivery job (NOTICE_CHUNK) and rows per baseline commit
@@ -56,10 +56,7 @@ def app_config(url: str, redis_url: str) -> dict:
 def seed(app, count: int) -> int:
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         group_id = group.id
         with tenant(group_id):
             db.session.add_all(User(username=f"u{i:05d}", name=f"用户{i:05d}", password_hash="x")

@@ -22,6 +22,7 @@ does not answer 200 signed in, or wrk missing: ``./dev.sh setup`` installs it).
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import re
 import shutil
@@ -41,13 +42,13 @@ from werkzeug.security import generate_password_hash
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import Batch, Company, GroupCompany, Project, User  # noqa: E402
+from core.models import Batch, Company, Project, User  # noqa: E402
 from core.modules import enable  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.subscription import services  # noqa: E402
 from plugins.subscription.models import Initiation, Subscription, TierRatio  # noqa: E402
 from plugins.subscription.payments import today  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench"
 PASSWORD = "bench-password-1"
@@ -78,10 +79,7 @@ def plain_app() -> Flask:
 def seed(app: Flask) -> int:
     """Seed the group; return the id of the project with the partners."""
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         enable(group.id, "subscription", actor="bench")
         db.session.commit()
         with tenant(group.id):
@@ -124,8 +122,16 @@ def seed(app: Flask) -> int:
 def serve(app: Flask):
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" noise under load
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    threading.Thread(target=_run, args=(server,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def _run(server) -> None:
+    try:
+        server.run()
+    except OSError as exc:  # stop() closed the listening socket under the loop's select()
+        if exc.errno != errno.EBADF:
+            raise
 
 
 def stop(server) -> None:

@@ -32,12 +32,12 @@ from openpyxl import Workbook  # noqa: E402
 
 from core import create_app, roles  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import Batch, Company, GroupCompany, Project, User  # noqa: E402
+from core.models import Batch, Company, Project, User  # noqa: E402
 from core.models.user import utcnow  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.distribution.models import DistributionBatch, DistributionLine  # noqa: E402
 from plugins.subscription.models import Initiation, Payment, Subscription  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PROJECTS = 10
 CHUNK = 5000
@@ -55,10 +55,7 @@ def amount(i: int) -> Decimal:
 def seed(app, rows: int) -> int:
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         with tenant(group.id):
             from core.modules import enable
             enable(group.id, "reports", actor="bench")

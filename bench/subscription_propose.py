@@ -38,12 +38,12 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import create_app  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.models import Company, GroupCompany, Project, User  # noqa: E402
+from core.models import Company, Project, User  # noqa: E402
 from core.money import round_cents, split  # noqa: E402
 from core.tenancy import tenant  # noqa: E402
 from plugins.subscription import services  # noqa: E402
 from plugins.subscription.models import TIERS, Initiation, Subscription, TierRatio  # noqa: E402
-from _common import on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
+from _common import new_group, on_postgres, on_sqlite  # noqa: E402  (bench/ is the script's folder)
 
 PG_SCHEMA = "gentou_bench_propose"
 SEED = 20240607
@@ -80,10 +80,7 @@ def seed(app, plan: list[tuple[str, Decimal]]) -> tuple[int, int]:
     """Seed the group, company, project, users and subscriptions; return (group id, project id)."""
     started = time.perf_counter()
     with app.app_context():
-        db.create_all()
-        group = GroupCompany(code="BENCH", name="基准集团", short_name="基准")
-        db.session.add(group)
-        db.session.commit()
+        group = new_group()
         with tenant(group.id):
             company = Company(name="华东城市公司", kind="city", region="华东")
             db.session.add(company)

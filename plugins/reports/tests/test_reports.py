@@ -269,17 +269,22 @@ def test_work_tracking(app, world):
     assert "离职退休流程" not in hh.get("/reports/tracking").get_data(as_text=True)
 
 
+def _queued(app):
+    """A flushed test Redis, and an app like ``app`` that hands its jobs to RQ there."""
+    from tests.conftest import make_app as build
+    from tests.rq_helpers import REDIS_URL, redis_client
+    connection = redis_client()
+    connection.flushdb()
+    return connection, build(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL,
+                             REPORT_DIR=app.config["REPORT_DIR"])
+
+
 def test_export_through_a_real_worker(app, world):
     """The export queued on Redis: the page polls 排队中, an RQ worker writes 1,012 rows with progress, then
     the file downloads with the same totals as the report page."""
     import re
     from core.worker import make_worker
-    from tests.conftest import make_app as build
-    from tests.rq_helpers import REDIS_URL, redis_client
-    connection = redis_client()
-    connection.flushdb()
-    queued = build(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL,
-                   REPORT_DIR=app.config["REPORT_DIR"])
+    connection, queued = _queued(app)
     with app.app_context():
         add_partners(world, 1008, "rq")
     admin = login(queued.test_client(), world["admin"])
@@ -306,12 +311,7 @@ def test_a_report_of_partner_rows_exported_through_a_real_worker(app, world):
     the page's rows in the page's order, and its totals. ``?export=1`` no longer builds a file in the request."""
     import re
     from core.worker import make_worker
-    from tests.conftest import make_app as build
-    from tests.rq_helpers import REDIS_URL, redis_client
-    connection = redis_client()
-    connection.flushdb()
-    queued = build(plugins=[m.package for m in app.extensions["gentou"].installed()], REDIS_URL=REDIS_URL,
-                   REPORT_DIR=app.config["REPORT_DIR"])
+    connection, queued = _queued(app)
     with app.app_context():
         add_partners(world, 1008, "rq")
     hh = login(queued.test_client(), world["hh"])
