@@ -10,7 +10,7 @@ from flask import Flask, abort, current_app, g, has_request_context, redirect, r
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from core import audit, config as config_module, jobs, tenancy
+from core import audit, config as config_module, epochs, jobs, session_cookie, signins, tenancy
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.plugins import discovery
 from core.plugins.manifest import PluginError
@@ -68,8 +68,11 @@ def create_app(config: dict | None = None, plugins: list[str] | None = None) -> 
     registry = Registry(discovery.load(list(plugins)))
     app.extensions["gentou"] = registry
 
+    app.session_interface = session_cookie.SessionInterface()
     db.init_app(app)
     _install_session_events()
+    with app.app_context():
+        signins.install(app, epochs.install(app, db.engine, lambda: db.metadata.tables))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from core import lockout
+from core import lockout, signins
 from core.extensions import db, login_manager
 from core.forms import Form
 from core.models import GroupCompany, User
@@ -62,17 +62,30 @@ def _user_statement():
 def load_user(session_id: str):
     """The session's user, when the session is still theirs: ``<id>.<token>``, the token of User.session_token.
 
-    One statement loads the user, their roles and their group company, whose ``modules_version`` the host's
-    gate reads next (core.modules.enabled_modules), so a signed-in request needs no other query before its view.
+    Kept in the process between requests (core.signins); when not kept, one statement loads the user, their
+    roles and their group company, whose ``modules_version`` the host's gate reads next, so a signed-in request
+    needs no other query before its view, and none at all while its user is kept.
     """
     user_id, _dot, token = session_id.partition(".")
     if not user_id.isdigit() or not token:
         return None
+    kept = signins.cache()
+    if kept is not None:
+        found = kept.get(session_id)
+        if found is not None:
+            g.gentou_signed_in_group = found[1]
+            return signins.SessionUser(found[0])
+        stamp = kept.stamp()
     found = db.session.execute(_user_statement(), {"user_id": int(user_id)}).unique().first()
     if found is None:
         return None
-    user, g.gentou_group_company = found  # held, so that the session's identity map keeps it for this request
-    return user if user.is_active and user.holds_session(token) else None
+    user, group = found
+    if not (user.is_active and user.holds_session(token)):
+        return None
+    if kept is None:
+        g.gentou_group_company = group  # held, so that the session's identity map keeps it for this request
+        return user
+    return signins.remember(session_id, stamp, user, group)
 
 
 class LoginForm(Form):

@@ -6,6 +6,7 @@ import datetime as dt
 from flask import current_app
 from core.i18n import gettext as _
 
+from core import signins
 from core.audit import record_action
 from core.extensions import db
 from core.models import GroupCompany, ModuleState
@@ -28,11 +29,14 @@ def enabled_modules(group_id: int | None) -> frozenset[str]:
     """
     if group_id is None:
         return frozenset()
-    group = db.session.get(GroupCompany, group_id)
-    if group is None:
-        return frozenset()
+    version = signins.kept_modules_version(group_id)
+    if version is None:
+        group = db.session.get(GroupCompany, group_id)
+        if group is None:
+            return frozenset()
+        version = group.modules_version
     cache = registry().enabled_cache
-    key = (group_id, group.modules_version)
+    key = (group_id, version)
     if key not in cache:
         with tenant(group_id):
             names = db.session.scalars(db.select(ModuleState.module)).all()
@@ -55,6 +59,7 @@ def _bump_version(group_id: int) -> None:
     db.session.execute(db.update(GroupCompany).where(GroupCompany.id == group_id)
                        .values(modules_version=GroupCompany.modules_version + 1))
     db.session.expire(db.session.get(GroupCompany, group_id), ["modules_version"])
+    signins.forget_modules_version()
 
 
 def _check_installed(name: str) -> None:

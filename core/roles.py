@@ -22,3 +22,8 @@ ACCOUNTANTS = (HOLDING_ACCOUNTANT, REALESTATE_ACCOUNTANT, CITY_ACCOUNTANT)
 PROJECT_ROLES = (BUSINESS_ADMIN,) + ACCOUNTANTS
 # Roles that see every project of their group company without an authorisation.
 GROUP_WIDE = (ADMIN, BUSINESS_ADMIN)
+
+
+def labels_of(held) -> list[str]:
+    """The labels of the roles ``held``, in the order of ``ALL``."""
+    return [str(LABELS[r]) for r in ALL if r in held]

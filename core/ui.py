@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import i18n, roles
+from core import i18n, roles, signins
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from core.declarations import MenuItem
@@ -108,11 +108,7 @@ def install(app) -> None:
 
     @app.context_processor
     def _globals():
-        group = None
-        if current_user.is_authenticated:
-            from core.models import GroupCompany
-            group = db.session.get(GroupCompany, current_user.group_id)
-        return {"menu": menu, "current_group": group, "current_locale": str(get_locale()),
+        return {"menu": menu, "current_group": signins.current_group(), "current_locale": str(get_locale()),
                 "role_labels": roles.LABELS, "unread_messages": _unread}
 
     @app.errorhandler(403)

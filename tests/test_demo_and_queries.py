@@ -146,32 +146,3 @@ def test_home_todo_lists_issue_the_same_queries_for_10_and_1000_items(app):
     assert admin_home.count("台账 ") == 20 and "更多…" in admin_home and admin_home.count("/processes/") >= 20
     accountant_home = login(app.test_client(), users[1][2]).get("/").get_data(as_text=True)
     assert "退回的方案" in accountant_home and accountant_home.count("退回 ") == 20
-
-
-
-def test_a_signed_in_request_costs_the_host_one_query_and_stays_correct():
-    """The host loads the signed-in user, their roles and their group company in one query before the view;
-    sign-out elsewhere and role changes still take effect on the very next request."""
-    from flask_login import login_required
-
-    from tests.conftest import make_app, reset_database
-    app = make_app()
-    app.add_url_rule("/_probe", "probe", login_required(lambda: "ok"))
-    reset_database(app)
-    with app.app_context():
-        username = make_tenant("ONE").admin.username
-    client = login(app.test_client(), username)
-    assert queries_for(app, client, "/_probe") == 1
-    assert client.get("/admin/projects").status_code == 200
-
-    with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.username == username))
-        user.set_roles([roles.PARTNER])
-        db.session.commit()
-    assert client.get("/admin/projects").status_code == 403
-
-    with app.app_context():
-        db.session.scalar(sa.select(User).where(User.username == username)).revoke_sessions()
-        db.session.commit()
-    signed_out = client.get("/_probe")
-    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]

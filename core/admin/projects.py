@@ -1,4 +1,6 @@
 """项目维护: the project list (search, paging) and the project form."""
+import functools
+
 from flask_login import current_user
 from flask import current_app, flash, redirect, render_template, request, url_for
 from core.i18n import gettext as _
@@ -13,13 +15,18 @@ from core.permissions import get_or_404
 from core.versioning import claim
 
 
-def project_rows_query(q: str):
-    """The list's columns only (rows, not entities), in the list's order."""
-    query = (db.select(Project.id, Project.code, Project.name, Project.land_acquired_on, Project.is_open,
+@functools.cache
+def _project_rows():
+    """Built once: building it cost a fifth of the page."""
+    return (db.select(Project.id, Project.code, Project.name, Project.land_acquired_on, Project.is_open,
                        Project.is_settled, Project.is_joint_operation, Project.operator, Project.acquisition_method,
                        Company.name.label("company_name"), Batch.name.label("batch_name"))
-             .select_from(Project).join(Project.company).outerjoin(Project.batch).order_by(Project.id))
-    return _searched(query, q)
+            .select_from(Project).join(Project.company).outerjoin(Project.batch).order_by(Project.id))
+
+
+def project_rows_query(q: str):
+    """The list's columns only (rows, not entities), in the list's order."""
+    return _searched(_project_rows(), q)
 
 
 def _searched(query, q: str):
@@ -33,9 +40,9 @@ def _searched(query, q: str):
 @bp.route("/projects")
 def projects():
     q = request.args.get("q", "").strip()
-    page = paginate_rows(project_rows_query(q), per_page=current_app.config["PAGE_SIZE"])
-    return render_template("admin/projects.html", page=page, q=q, operator_labels=operator_labels,
-                           acquisition_methods=ACQUISITION_METHODS)
+    per_page = current_app.config["PAGE_SIZE"]
+    return render_template("admin/projects.html", rows=lambda: paginate_rows(project_rows_query(q), per_page=per_page),
+                           q=q, operator_labels=operator_labels, acquisition_methods=ACQUISITION_METHODS)
 
 
 def _fill_choices(form: ProjectForm, group: GroupCompany) -> None:

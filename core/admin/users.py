@@ -27,15 +27,18 @@ def users():
         conditions.append(User.id.in_(db.select(UserRole.user_id).where(UserRole.role == role)))
     query = (db.select(User.id, User.username, User.name, User.mobile, User.active, Company.name.label("company_name"))
              .select_from(User).outerjoin(User.company).where(*conditions).order_by(User.id))
-    page = paginate_rows(query, per_page=current_app.config["PAGE_SIZE"],
-                         count_select=db.select(db.func.count(User.id)).where(*conditions))
+    count = db.select(db.func.count(User.id)).where(*conditions)
+    return render_template("admin/users.html", rows=lambda: _user_rows(query, count), q=q, role=role)
+
+
+def _user_rows(query, count):
+    """A page of users and the labels of their roles."""
+    page = paginate_rows(query, per_page=current_app.config["PAGE_SIZE"], count_select=count)
     held: dict[int, set[str]] = {}
     for user_id, code in db.session.execute(db.select(UserRole.user_id, UserRole.role)
                                             .where(UserRole.user_id.in_([u.id for u in page.items]))):
         held.setdefault(user_id, set()).add(code)
-    role_names = {user_id: "、".join(str(label) for code, label in roles.LABELS.items() if code in codes)
-                  for user_id, codes in held.items()}
-    return render_template("admin/users.html", page=page, q=q, role=role, role_names=role_names)
+    return page, {user_id: "、".join(roles.labels_of(codes)) for user_id, codes in held.items()}
 
 
 def password_problem(password: str) -> str | None:

@@ -87,7 +87,7 @@ class User(UserMixin, TenantMixin, db.Model):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def role_labels(self) -> list[str]:
-        return [str(roles.LABELS[r]) for r in roles.ALL if r in self.roles]
+        return roles.labels_of(self.roles)
 
     def __str__(self):
         return self.name

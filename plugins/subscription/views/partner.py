@@ -16,6 +16,11 @@ from plugins.subscription.views import bp
 
 @bp.route("/me")
 def my_subscriptions():
+    return render_template("subscription/me.html", rows=_my_lines, today=today(), labels=services.STATUS_LABELS)
+
+
+def _my_lines():
+    """The partner's subscriptions, newest first, with what they paid, their projects and which are approved."""
     rows = db.session.scalars(db.select(Subscription).where(Subscription.user_id == current_user.id)
                               .order_by(Subscription.id.desc())).all()
     paid = services.paid_totals(Payment.subscription_id.in_([r.id for r in rows]))
@@ -23,9 +28,7 @@ def my_subscriptions():
         Project.id.in_([r.project_id for r in rows])))}
     lines = [services.PaymentLine(r, paid.get(r.id) or services.ZERO) for r in rows]
     done = services.approved_projects({r.project_id for r in rows}, services.INITIATION_PROCESS)
-    approved = {r.project_id: r.project_id in done for r in rows}
-    return render_template("subscription/me.html", lines=lines, projects=projects, today=today(), approved=approved,
-                           labels=services.STATUS_LABELS)
+    return lines, projects, {r.project_id: r.project_id in done for r in rows}
 
 
 @bp.route("/me/<token>", methods=["POST"])
