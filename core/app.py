@@ -179,6 +179,8 @@ def _register_core_blueprints(app: Flask) -> None:
     for bp in (auth_bp, home_bp, admin_bp, health_bp, personal_bp, processes_bp, reviews_bp):
         app.register_blueprint(bp)
     install_ui(app)
+    from core.personal import install as install_personal
+    install_personal(app)
 
 
 def _url_group_or_404(code: str, plugin: str, user):

@@ -46,6 +46,10 @@ def from_environment(instance: Path) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address.
         "TRUSTED_PROXIES": int(os.environ.get("GENTOU_TRUSTED_PROXIES", "0")),
         "PAGE_SIZE": 20,
+        # Seconds a process keeps a signed-in user, a list and an unread count while their tables are unwritten
+        # (core.epochs: shared by the processes of one host; 0 where several hosts serve one database).
+        "SIGNIN_CACHE_SECONDS": float(os.environ.get("GENTOU_SIGNIN_CACHE_SECONDS", "60")),
+        "LIST_CACHE_SECONDS": float(os.environ.get("GENTOU_LIST_CACHE_SECONDS", "60")),
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,  # a form with several attachments of at most 10 MB each
         "NOTICE_CHUNK": 100,               # notices per delivery job
         "NOTICE_MAX_ATTEMPTS": 5,

@@ -22,6 +22,8 @@ import hashlib
 import mmap
 import os
 import re
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -122,6 +124,32 @@ def install(app: Flask, engine, table_names) -> Epochs:
             epochs.bump(slot(name) if name else ANY for name in wrote)
 
     return epochs
+
+
+class Kept:
+    """Values computed from ``tables``, kept per key while those tables are unwritten, for at most ``seconds``."""
+
+    def __init__(self, epochs: Epochs, tables, seconds: float, limit: int = 20_000):
+        self.epochs, self.seconds, self.limit = epochs, seconds, limit
+        self.tables = frozenset(tables)
+        self._slots = tuple(sorted({slot(t) for t in tables}))
+        self._values: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        reading = _reading.get()
+        if reading is not None:  # a kept list shows this value: it depends on these tables too
+            reading.update(self.tables)
+        stamp = self.epochs.read(self._slots)
+        found = self._values.get(key)
+        if found is not None and found[0] == stamp and time.monotonic() < found[1]:
+            return found[2]
+        value = compute()
+        with self._lock:
+            if len(self._values) >= self.limit:
+                self._values.pop(next(iter(self._values)))
+            self._values[key] = (stamp, time.monotonic() + self.seconds, value)
+        return value
 
 
 @contextlib.contextmanager

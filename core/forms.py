@@ -7,10 +7,12 @@ forms read by hand and for imports; the page gets it as ``maxlength``.
 """
 from __future__ import annotations
 
+from flask import current_app, session
 from flask_babel import get_locale
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import Length
@@ -119,3 +121,22 @@ def parse_integer(text: str, label: str, maximum: int = 2_147_483_647) -> int:
     if len(raw) > len(str(maximum)) or int(raw) > maximum:
         raise AmountError(_("%(label)s不能大于 %(max)s", label=label, max=maximum))
     return int(raw)
+
+
+SIGNED_TOKENS_KEPT = 4096
+
+
+def csrf_token() -> str:
+    """``csrf_token()`` in templates: Flask-WTF's token, signed once per session in this process. Signing it
+    anew on every page gives an equivalent token while tokens never expire (WTF_CSRF_TIME_LIMIT None, the
+    default here); with a limit set, each page signs its own."""
+    raw = session.get("csrf_token")
+    if raw is None or current_app.config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return generate_csrf()
+    signed = current_app.extensions.setdefault("gentou_csrf_tokens", {})
+    found = signed.get(raw)
+    if found is None:
+        if len(signed) >= SIGNED_TOKENS_KEPT:
+            signed.clear()
+        found = signed[raw] = generate_csrf()
+    return found

@@ -27,6 +27,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 LIMIT = 2048  # fragments kept per process; the least recently used goes first
+LISTS_LIMIT = 1024  # lists kept per process (a list page is some 10 to 30 kB)
 
 
 class FragmentCache:
@@ -81,8 +82,9 @@ def cached_rows(name: str, *depends, caller) -> Markup:
     if seconds <= 0:
         return Markup(caller())
     # The session's user and CSRF token: a list is never shown to another session, and a form in it posts.
+    # The user's roles and company's modules: what a list shows may depend on them, read from the sign-in.
     key = (name, str(get_locale()), request.script_root, tenancy.current_group_id(), session.get("_user_id"),
-           session.get("csrf_token"), *depends)
+           session.get("csrf_token"), menu_state(), *depends)
     store: FragmentCache = current_app.extensions["gentou_lists"]
     kept: epochs.Epochs = current_app.extensions["gentou_epochs"]
     found = store.get(key)
@@ -99,7 +101,6 @@ def cached_rows(name: str, *depends, caller) -> Markup:
 
 
 def install(app) -> None:
-    app.config.setdefault("LIST_CACHE_SECONDS", 60)
     app.extensions["gentou_fragments"] = FragmentCache()
-    app.extensions["gentou_lists"] = FragmentCache(limit=LIMIT)
+    app.extensions["gentou_lists"] = FragmentCache(limit=LISTS_LIMIT)
     app.jinja_env.globals.update(cached=cached, cached_rows=cached_rows, menu_state=menu_state)

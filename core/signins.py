@@ -119,10 +119,9 @@ class SignInCache:
 
 
 def install(app: Flask, epochs: Epochs) -> None:
-    """Keep signed-in users for ``SIGNIN_CACHE_SECONDS`` (default 60; 0 turns the cache off)."""
-    seconds = float(app.config.setdefault("SIGNIN_CACHE_SECONDS", 60))
-    if seconds > 0:
-        app.extensions["gentou_signins"] = SignInCache(epochs, seconds)
+    """Keep signed-in users for ``SIGNIN_CACHE_SECONDS`` (core.config; 0 turns the cache off)."""
+    if app.config["SIGNIN_CACHE_SECONDS"] > 0:
+        app.extensions["gentou_signins"] = SignInCache(epochs, app.config["SIGNIN_CACHE_SECONDS"])
 
 
 def cache() -> SignInCache | None:

@@ -96,8 +96,8 @@ def _unread() -> int:
 
 def install(app) -> None:
     app.jinja_env.filters.update(localtime=localtime, money=money, changes=changes)
-    from core.forms import column_length
-    app.jinja_env.globals.update(column_length=column_length, url_template=url_template)
+    from core.forms import column_length, csrf_token
+    app.jinja_env.globals.update(column_length=column_length, url_template=url_template, csrf_token=csrf_token)
     from core import fragments, holders
     fragments.install(app)
     app.jinja_env.globals.update(holder_marks=holders.marks, other_holders=holders.others)
