@@ -6,7 +6,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.pagination import SelectPagination
 from flask_wtf.csrf import CSRFProtect
-import sqlalchemy as sa
 from sqlalchemy import MetaData
 
 NAMING = {
@@ -31,23 +30,13 @@ class _Database(SQLAlchemy):
 
 class RowPagination(SelectPagination):
     """A page of rows (named tuples of the selected columns), not of ORM entities: a list page that shows
-    columns skips building and tracking an object per row and per joined row (the most of its database time).
-    The rows carry the total in one more column (``count(*) OVER ()``), so a page costs one statement; only a
-    page past the last asks for the count on its own."""
-
-    _window_total: int | None = None
+    columns skips building and tracking an object per row and per joined row (the most of its database time)."""
 
     def _query_items(self) -> list:
-        select = (self._query_args["select"].add_columns(sa.func.count().over().label("gentou_total"))
-                  .limit(self.per_page).offset(self._query_offset))
-        rows = self._query_args["session"].execute(select).all()
-        if rows:
-            self._window_total = rows[0].gentou_total
-        return rows
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["session"].execute(select).all()
 
     def _query_count(self) -> int:
-        if self._window_total is not None:
-            return self._window_total
         counted = self._query_args["count_select"]
         if counted is None:
             return super()._query_count()
