@@ -69,23 +69,13 @@ def load_user(session_id: str):
     user_id, _dot, token = session_id.partition(".")
     if not user_id.isdigit() or not token:
         return None
-    kept = signins.cache()
-    if kept is not None:
-        found = kept.get(session_id)
-        if found is not None:
-            g.gentou_signed_in_group = found[1]
-            return signins.SessionUser(found[0])
-        stamp = kept.stamp()
-    found = db.session.execute(_user_statement(), {"user_id": int(user_id)}).unique().first()
-    if found is None:
-        return None
-    user, group = found
-    if not (user.is_active and user.holds_session(token)):
-        return None
-    if kept is None:
-        g.gentou_group_company = group  # held, so that the session's identity map keeps it for this request
-        return user
-    return signins.remember(session_id, stamp, user, group)
+
+    def load():
+        found = db.session.execute(_user_statement(), {"user_id": int(user_id)}).unique().first()
+        if found is None or not (found[0].is_active and found[0].holds_session(token)):
+            return None
+        return found
+    return signins.signed_in(session_id, load)
 
 
 class LoginForm(Form):

@@ -2,8 +2,8 @@
 
 Before any view runs, a signed-in request needs its user's id, group company, roles and name. Loading them
 cost a database connection and an ORM load on every request, more than the rest of the host's work
-together. So they are kept here per session id (``<user id>.<session token>``), each entry stamped with the
-write epochs (core.epochs) of the tables it is made of (``WATCHED``), read before the entry was loaded.
+together. So they are kept here per session id (``<user id>.<session token>``) by ``core.epochs.Kept``, each
+entry stamped with the write epochs of the tables it is made of (``WATCHED``), read before it was loaded.
 
 An entry whose tables were written since, by any process on the host, is loaded again. So 退出, a new
 password, a role change, deactivation and a module change take effect on the next request in every process,
@@ -16,17 +16,13 @@ request loads its user from the database.
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 
 from flask import Flask, current_app, g
 
-from core import epochs, roles
-from core.epochs import Epochs
+from core import roles
+from core.epochs import Epochs, Kept
 
 WATCHED = ("core_user", "core_user_role", "core_group_company", "core_module_state")
-_WATCHED_SLOTS = tuple(sorted({epochs.slot(name) for name in WATCHED}))
-MAX_ENTRIES = 20_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,47 +92,39 @@ class SessionUser:
         return f"<SessionUser {self._columns['id']} {self._columns['username']}>"
 
 
-class SignInCache:
-    def __init__(self, epochs: Epochs, seconds: float):
-        self.epochs, self.seconds = epochs, seconds
-        self._entries: dict[str, tuple[bytes, float, dict, SignedInGroup]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, session_id: str):
-        found = self._entries.get(session_id)
-        if found is None or found[0] != self.stamp() or time.monotonic() > found[1]:
-            return None
-        return found[2], found[3]
-
-    def stamp(self) -> bytes:
-        return self.epochs.read(_WATCHED_SLOTS)
-
-    def put(self, session_id: str, stamp: bytes, columns: dict, group: SignedInGroup) -> None:
-        with self._lock:
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries[session_id] = (stamp, time.monotonic() + self.seconds, columns, group)
-
-
 def install(app: Flask, epochs: Epochs) -> None:
     """Keep signed-in users for ``SIGNIN_CACHE_SECONDS`` (core.config; 0 turns the cache off)."""
     if app.config["SIGNIN_CACHE_SECONDS"] > 0:
-        app.extensions["gentou_signins"] = SignInCache(epochs, app.config["SIGNIN_CACHE_SECONDS"])
+        app.extensions["gentou_signins"] = Kept(epochs, WATCHED, app.config["SIGNIN_CACHE_SECONDS"])
 
 
-def cache() -> SignInCache | None:
-    return current_app.extensions.get("gentou_signins")
+def signed_in(session_id: str, load):
+    """The request's user for ``session_id``: kept, or ``load()`` (the ``User`` row and its group company, or
+    None when the session is no longer the user's) when nothing is kept or what was kept is stale."""
+    kept: Kept | None = current_app.extensions.get("gentou_signins")
+    if kept is None:
+        found = load()
+        if found is not None:
+            g.gentou_group_company = found[1]  # held, so that the session's identity map keeps it for this request
+        return found[0] if found is not None else None
+    loaded = []
+
+    def columns():
+        found = load()
+        loaded.append(found)
+        return None if found is None else _columns(*found)
+    found = kept.get(session_id, columns)
+    if found is None:
+        return None
+    g.gentou_signed_in_group = found[1]
+    return SessionUser(found[0], loaded[0][0] if loaded else None)
 
 
-def remember(session_id: str, stamp: bytes, user, group) -> SessionUser:
-    """Keep ``user`` (a ``User`` row just loaded, with its roles) under ``session_id``; the request's user."""
-    columns = {"id": user.id, "group_id": user.group_id, "username": user.username, "name": user.name,
-               "locale": user.locale, "active": user.active, "company_id": user.company_id,
-               "session_token": user.session_token, "roles": user.roles}
-    kept = SignedInGroup(group.id, group.code, group.name, group.short_name, group.modules_version)
-    cache().put(session_id, stamp, columns, kept)
-    g.gentou_signed_in_group = kept
-    return SessionUser(columns, user)
+def _columns(user, group) -> tuple[dict, SignedInGroup]:
+    return ({"id": user.id, "group_id": user.group_id, "username": user.username, "name": user.name,
+             "locale": user.locale, "active": user.active, "company_id": user.company_id,
+             "session_token": user.session_token, "roles": user.roles},
+            SignedInGroup(group.id, group.code, group.name, group.short_name, group.modules_version))
 
 
 def current_group():
