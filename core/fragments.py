@@ -26,26 +26,29 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from core import epochs, tenancy
+
 LIMIT = 2048  # fragments kept per process; the least recently used goes first
 LISTS_LIMIT = 1024  # lists kept per process (a list page is some 10 to 30 kB)
 
 
 class FragmentCache:
-    """A bounded, thread-safe map of rendered fragments, least recently used dropped first."""
+    """A bounded, thread-safe map of rendered fragments (with what they were kept on), least recently used
+    dropped first."""
 
     def __init__(self, limit: int = LIMIT):
         self.limit = limit
-        self._items: OrderedDict[tuple, Markup] = OrderedDict()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Markup | None:
+    def get(self, key: tuple):
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple, value: Markup) -> None:
+    def put(self, key: tuple, value) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -77,7 +80,6 @@ def cached(name: str, *depends, caller) -> Markup:
 
 def cached_rows(name: str, *depends, caller) -> Markup:
     """The list ``caller`` renders, from this session's kept copy while the tables it read are unchanged."""
-    from core import epochs, tenancy
     seconds = current_app.config["LIST_CACHE_SECONDS"]
     if seconds <= 0:
         return Markup(caller())
