@@ -43,6 +43,7 @@ def slot(table: str) -> int:
 
 class Epochs:
     def __init__(self, path: Path | None, table_names):
+        self.path = path
         self._table_names, self._names, self._known = table_names, None, 0
         size = SLOTS * 8
         if path is None:  # an in-memory database lives in this process only
@@ -82,11 +83,13 @@ class Epochs:
         return {m.lower() for m in self._names.findall(sql)}
 
 
-def epoch_path(app: Flask) -> Path | None:
-    """Beside a SQLite database file; else in the instance folder, named by the database (its password left out)."""
+def epoch_path(app: Flask, url) -> Path | None:
+    """Beside a SQLite database file; else in the instance folder, named by the database (its password left out).
+    ``url``: the engine's, in which Flask-SQLAlchemy has made a relative SQLite path absolute (the instance
+    folder's), so that processes started in other folders find the same file."""
     if app.config.get("EPOCH_FILE"):
         return Path(app.config["EPOCH_FILE"])
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    url = make_url(url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         return None if database in ("", ":memory:") or database.startswith("file:") else Path(f"{database}-epochs")
@@ -96,7 +99,7 @@ def epoch_path(app: Flask) -> Path | None:
 
 def install(app: Flask, engine, table_names) -> Epochs:
     """Epochs for ``engine``'s database; ``table_names()``: the names of the tables the app knows."""
-    epochs = Epochs(epoch_path(app), table_names)
+    epochs = Epochs(epoch_path(app, engine.url), table_names)
     app.extensions["gentou_epochs"] = epochs
 
     @event.listens_for(engine, "after_cursor_execute")

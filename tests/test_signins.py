@@ -194,12 +194,30 @@ def test_a_module_change_takes_effect_on_the_next_request(probed):
 
 
 def test_the_epochs_lie_beside_a_sqlite_database(probed):
-    from core.epochs import SLOTS, epoch_path
+    from core.epochs import SLOTS
     app, _t = probed()
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    path = epoch_path(app)
+    path = app.extensions["gentou_epochs"].path
     if url.get_backend_name() == "sqlite":
         assert path == Path(f"{url.database}-epochs")
     else:
         assert path.parent == Path(app.instance_path) and "postgres" not in path.name
     assert path.stat().st_size == SLOTS * 8
+
+
+def test_a_relative_sqlite_path_finds_the_same_epochs_from_any_folder(tmp_path, monkeypatch):
+    """Flask-SQLAlchemy opens a relative SQLite path in the instance folder: a worker started in another
+    folder than the web server must map the same epochs file, beside that database."""
+    from core import create_app
+    name = f"relative-{os.getpid()}.db"
+    paths = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{name}", "SECRET_KEY": "x", "REDIS_URL": None},
+                         plugins=[])
+        paths.append(app.extensions["gentou_epochs"].path)
+    try:
+        assert paths[0] == paths[1] == Path(app.instance_path) / f"{name}-epochs"
+    finally:
+        paths[0].unlink(missing_ok=True)
