@@ -580,7 +580,7 @@ def holding_ended(project_id: int, subscription_id: int, ended_on: dt.date, reas
 
 @hookspec
 def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: Decimal, ref: str,
-                     reason: str) -> None:
+                     reason: str) -> bool | None:
     """A 峰值变更 of project ``project_id`` takes effect: the part of tier ``tier`` held by ``key`` (an
     ``other_holders`` entry) goes from ``old`` to ``new``, its share of the tier's new pot, as the partners'
     investments do.
@@ -601,7 +601,9 @@ def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: De
     :param ref: names the change, unique within the project and tier (e.g. "adjustment:12"), for
         ``holding_settled``.
     :param reason: what the change is, for people (e.g. "峰值变更 #2").
-    :returns: nothing.
+    :returns: True from the plugin whose ``key`` it is, None from the others. The caller refuses the change
+        when no enabled plugin answers for ``key`` (its plugin was disabled after the figures were computed):
+        the holding would otherwise keep its old part while the tier's pot moved.
     :firstresult: no.
 
     Example::
@@ -610,11 +612,13 @@ def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: De
         def holding_adjusted(project_id, key, tier, old, new, ref, reason):
             if key == "exit:platform":
                 change_platform_holding(project_id, tier, new - old, ref, reason)
+                return True
     """
 
 
 @hookspec
-def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Decimal, settled_on: dt.date) -> None:
+def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Decimal,
+                    settled_on: dt.date) -> bool | None:
     """The holder ``key`` of project ``project_id`` settled the change ``ref`` of its part of tier ``tier``
     (``holding_adjusted``): it paid its 补缴 (``amount`` positive) or was refunded (``amount`` negative), the whole
     change at once, confirmed with its date (变更缴款确认).
@@ -630,7 +634,8 @@ def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Deci
     :param ref: the ``ref`` the change was made with.
     :param amount: the change, paid (positive) or refunded (negative), to the cent.
     :param settled_on: the day it was paid or refunded.
-    :returns: nothing.
+    :returns: True from the plugin whose ``key`` it is, None from the others; the caller refuses the
+        confirmation when no enabled plugin answers for ``key``.
     :firstresult: no.
 
     Example::
@@ -639,6 +644,7 @@ def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Deci
         def holding_settled(project_id, key, tier, ref, amount, settled_on):
             if key == "exit:platform":
                 mark_settled(project_id, tier, ref, amount, settled_on)
+                return True
     """
 
 

@@ -474,10 +474,14 @@ def _adjust_holders(project, round_: Round) -> None:
         if not line.difference:
             continue
         try:
-            hooks.holding_adjusted(project_id=project.id, key=line.key, tier=line.tier, old=line.old_investment,
-                                   new=line.new_investment, ref=holding_ref(round_), reason=round_.label)
+            answered = hooks.holding_adjusted(project_id=project.id, key=line.key, tier=line.tier,
+                                              old=line.old_investment, new=line.new_investment,
+                                              ref=holding_ref(round_), reason=round_.label)
         except Refusal as exc:  # the holder's plugin refused (its message is for the user)
             raise AdjustmentError(str(exc)) from exc
+        if not any(answered):  # the module keeping the holding was disabled since the figures were computed
+            raise AdjustmentError(_("%(name)s的持有份额由已停用的模块管理，请先启用该模块（如退出模块）后再审批",
+                                    name=line.name))
     holders.forget(project.id)
 
 
@@ -583,9 +587,12 @@ def settle_holder(line: HolderLine, round_: Round, settled_on: dt.date, amount: 
                                 what=_("补缴") if line.difference > 0 else _("退款")))
     from core.modules import hooks_for
     try:
-        hooks_for(line.group_id).holding_settled(project_id=line.project_id, key=line.key, tier=line.tier,
-                                                 ref=holding_ref(round_), amount=line.difference, settled_on=settled_on)
+        answered = hooks_for(line.group_id).holding_settled(
+            project_id=line.project_id, key=line.key, tier=line.tier, ref=holding_ref(round_),
+            amount=line.difference, settled_on=settled_on)
     except Refusal as exc:  # the holder's plugin refused (its message is for the user)
         raise AdjustmentError(str(exc)) from exc
+    if not any(answered):  # the page names the holder
+        raise AdjustmentError(_("其持有份额由已停用的模块管理，请先启用该模块（如退出模块）后再确认"))
     _set(line, f"{round_.label} · {line.name}", settled_amount=due, settled_on=settled_on)
     holders.forget(line.project_id)

@@ -77,14 +77,20 @@ def stake_taken(project_id, source_key, taken):
 
 @hookimpl
 def holding_adjusted(project_id, key, tier, old, new, ref, reason):
-    from plugins.exit.services import holding_adjusted as adjust
+    from plugins.exit.services import SOURCE_KEY, holding_adjusted as adjust
+    if key != SOURCE_KEY:
+        return None
     adjust(project_id, key, tier, old, new, ref, reason)
+    return True
 
 
 @hookimpl
 def holding_settled(project_id, key, tier, ref, amount, settled_on):
-    from plugins.exit.services import holding_settled as settle
+    from plugins.exit.services import SOURCE_KEY, holding_settled as settle
+    if key != SOURCE_KEY:
+        return None
     settle(project_id, key, tier, ref, amount, settled_on)
+    return True
 
 
 @hookimpl

@@ -207,3 +207,43 @@ def test_an_exit_after_the_review_refuses_the_approval_and_nothing_is_saved(app,
     page = hh.get(f"/processes/{process_id}").get_data(as_text=True)
     assert "史伟 已退出本项目，峰值变更 #1不能生效，请撤销后重新发起" in page, flashes(page)
     assert investments(app, world) == before and plan(app, world).capital_peak == Decimal("100000000.00")
+
+
+def _exit_module(app, world, on: bool) -> None:
+    from core.modules import disable, enable
+    with app.app_context():
+        enable(world["group"], "exit", actor="test") if on else disable(world["group"], "exit")
+        db.session.commit()
+
+
+def test_with_the_exit_module_disabled_the_platform_companys_change_is_refused_not_skipped(app, client):
+    """The platform company's line was computed while exit was enabled: approving the change, or confirming
+    its 退款, with exit disabled would leave its holding as it was while the tier's pot moved. Both are refused
+    with a message and nothing is saved; with exit enabled again both go through."""
+    from plugins.adjustment.tests.helpers import act, flashes, investments, new_round, plan, review, run_process
+    world, kj, hh = after_a_takeover(app, client)
+    before = investments(app, world)
+    round_id = new_round(app, world, kj, "peak", new_peak="87,654,321.00", payment_deadline="2030-06-30")
+    run_process(app, world, kj, hh, "peak_adjustment")
+    act(kj, world, round_id, "compute")
+    act(kj, world, round_id, "submit")
+    review(app, world, hh, round_id)
+    _exit_module(app, world, on=False)
+    process_id = run_process(app, world, kj, hh, "initiation_change")
+    page = hh.get(f"/processes/{process_id}").get_data(as_text=True)
+    assert "置业集团的持有份额由已停用的模块管理，请先启用该模块（如退出模块）后再审批" in page, flashes(page)
+    assert investments(app, world) == before and plan(app, world).capital_peak == Decimal("100000000.00")
+    with app.app_context(), tenant(world["group"]):
+        assert db.session.scalar(sa.select(PlatformHolding.amount)) == Decimal("346428.00")
+
+    _exit_module(app, world, on=True)
+    run_process(app, world, kj, hh, "initiation_change")
+    assert plan(app, world).capital_peak == Decimal("87654321.00")
+    platform = platform_line(app, world, round_id)
+    _exit_module(app, world, on=False)
+    html = settle_platform(kj, world, round_id, platform, "42,768.89")
+    assert flashes(html) == ["置业集团：其持有份额由已停用的模块管理，请先启用该模块（如退出模块）后再确认"]
+    assert platform_line(app, world, round_id).settled_on is None
+    _exit_module(app, world, on=True)
+    html = settle_platform(kj, world, round_id, platform_line(app, world, round_id), "42,768.89")
+    assert "已确认 置业集团 退款 42,768.89 元" in flashes(html), flashes(html)
