@@ -3,6 +3,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from core.audit import acting_as
+from core.i18n import gettext as _
 from core.cli import in_language
 from core.extensions import db
 from core.tenancy import tenant
@@ -18,18 +19,21 @@ def verify_command(file):
     from plugins.agreements.services import verify
     with open(file, "rb") as handle:
         check, agreement = verify(handle.read())
+    # The verdict's word stays English in every language, for scripts: OK, TAMPERED or INVALID.
     click.echo(("OK: " if check.ok else ("TAMPERED: " if check.tampered else "INVALID: ")) + check.reason)
     if check.signer:
-        click.echo(f"sealed by: {check.signer}")
+        click.echo(_("盖章人：%(signer)s", signer=check.signer))
     if check.signed_at:
-        click.echo(f"sealed at: {check.signed_at.isoformat()}")
+        click.echo(_("盖章时间：%(when)s", when=check.signed_at.isoformat()))
     if agreement is not None and check.ok:
         from core.models import GroupCompany, Project
         with tenant(None):
             project = db.session.get(Project, agreement.project_id)
             group = db.session.get(GroupCompany, agreement.group_id)
-        click.echo(f"agreement: {agreement.number} v{agreement.version} ({agreement.state})")
-        click.echo(f"group company: {group.name}; project: {project.name}; partner: {agreement.user.name}")
+        click.echo(_("协议：%(number)s 第 %(version)s 版（%(state)s）", number=agreement.number,
+                     version=agreement.version, state=agreement.state_label))
+        click.echo(_("集团：%(group)s；项目：%(project)s；合伙人：%(partner)s", group=group.name, project=project.name,
+                     partner=agreement.user.name))
     if not check.ok:
         raise SystemExit(1)
 

@@ -122,7 +122,7 @@ def test_sign_seal_verify_and_tampering(app, world, tmp_path):
     path = tmp_path / "signed.pdf"
     path.write_bytes(data)
     result = app.test_cli_runner().invoke(args=["gentou", "verify", str(path)])
-    assert result.exit_code == 0 and "OK: 印章完整有效" in result.output and "partner: 金涛" in result.output
+    assert result.exit_code == 0 and "OK: 印章完整有效" in result.output and "合伙人：金涛" in result.output
     tampered = bytearray(data)
     tampered[len(tampered) // 2] ^= 0x01
     path.write_bytes(bytes(tampered))

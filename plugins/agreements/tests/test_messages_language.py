@@ -52,6 +52,10 @@ def test_gentou_verify_gives_the_verdict_in_the_language_of_lang(app, world, tmp
             assert result.exit_code == (0 if case == "intact" else 1), (case, args, result.output)
             first = result.output.splitlines()[0]
             assert first.endswith(": " + VERDICTS[lang][case]), (case, args, result.output)
+            if case == "intact":  # the labels in the same language as the verdict
+                labels = ("盖章人：", "协议：", "合伙人：") if lang == "zh" else ("sealed by: ", "agreement: ", "partner: ")
+                assert all(label in result.output for label in labels), (args, result.output)
+                assert ("sealed by" in result.output) == (lang == "en"), (args, result.output)
     assert runner.invoke(args=["gentou", "verify", str(path), "--lang", "fr"]).exit_code == 2
 
 
