@@ -80,7 +80,7 @@ def holding_adjusted(project_id, key, tier, old, new, ref, reason):
     from plugins.exit.services import SOURCE_KEY, holding_adjusted as adjust
     if key != SOURCE_KEY:
         return None
-    adjust(project_id, key, tier, old, new, ref, reason)
+    adjust(project_id, tier, old, new, ref, reason)
     return True
 
 
@@ -89,7 +89,7 @@ def holding_settled(project_id, key, tier, ref, amount, settled_on):
     from plugins.exit.services import SOURCE_KEY, holding_settled as settle
     if key != SOURCE_KEY:
         return None
-    settle(project_id, key, tier, ref, amount, settled_on)
+    settle(project_id, tier, ref, amount, settled_on)
     return True
 
 

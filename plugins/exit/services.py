@@ -436,13 +436,11 @@ def stake_taken(project_id: int, source_key: str, taken: dict[int, Decimal]) -> 
                     reason=_("新增合伙承接"), taken={str(k): f"{v:.2f}" for k, v in taken.items()})
 
 
-def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: Decimal, ref: str, reason: str) -> None:
+def holding_adjusted(project_id: int, tier: str, old: Decimal, new: Decimal, ref: str, reason: str) -> None:
     """A 峰值变更 changes the platform company's part of ``tier`` from ``old`` to ``new``: each of the tier's stakes
     changes in proportion to what it holds (largest remainder, to the cent), apart from what new partners took."""
     from core.money import split
     from plugins.subscription.models import TIERS
-    if key != SOURCE_KEY:
-        return
     row = _locked_holding(project_id)
     members = [s for s in stakes(project_id, tier) if s.held > 0]
     held = sum((s.held for s in members), ZERO)
@@ -461,10 +459,8 @@ def holding_adjusted(project_id: int, key: str, tier: str, old: Decimal, new: De
                     _("%(reason)s：平台公司持有份额调整", reason=reason), ref=ref, reason=reason, tier=tier)
 
 
-def holding_settled(project_id: int, key: str, tier: str, ref: str, amount: Decimal, settled_on: dt.date) -> None:
+def holding_settled(project_id: int, tier: str, ref: str, amount: Decimal, settled_on: dt.date) -> None:
     """The platform company's 补缴 (or 退款) of the peak change ``ref`` in ``tier`` was confirmed on ``settled_on``."""
-    if key != SOURCE_KEY:
-        return
     in_tier = db.select(PartnerExit.id).join(Subscription, Subscription.id == PartnerExit.subscription_id).where(
         PartnerExit.project_id == project_id, Subscription.tier == tier)
     rows = db.session.scalars(db.select(HoldingChange).where(
